@@ -1,0 +1,70 @@
+// Durable JetStream consumers, one per handler: each sees every event, acks explicitly, and resumes
+// from where it stopped after any restart.
+import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import { nanos, type NatsConnection } from '@nats-io/transport-node';
+import type { Logger } from '../telemetry/logger.ts';
+
+export type DurableOptions = { stream: string; subjectPrefix: string; ackWaitMs: number; maxDeliver: number };
+
+export async function ensureDurableConsumer(nc: NatsConnection, name: string, options: DurableOptions): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  const config = {
+    durable_name: name,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    filter_subject: `${options.subjectPrefix}.>`,
+    ack_wait: nanos(options.ackWaitMs),
+    // One more than the handler's own limit, so the handler parks the message itself on its last try.
+    max_deliver: options.maxDeliver + 1,
+    max_ack_pending: 1000,
+  };
+  try {
+    await jsm.consumers.info(options.stream, name);
+    await jsm.consumers.update(options.stream, name, { ack_wait: config.ack_wait, max_deliver: config.max_deliver, max_ack_pending: config.max_ack_pending });
+  } catch (err) {
+    if (!(err instanceof JetStreamApiError && err.code === JetStreamApiCodes.ConsumerNotFound)) throw err;
+    await jsm.consumers.add(options.stream, config);
+  }
+}
+
+export async function pendingCount(nc: NatsConnection, stream: string, name: string): Promise<number> {
+  const jsm = await jetstreamManager(nc, { timeout: 2000 });
+  const info = await jsm.consumers.info(stream, name);
+  return info.num_pending + info.num_ack_pending;
+}
+
+/** Consumes until stopped, one message at a time per consumer, restarting the iterator if it ends. */
+export function runConsumer(
+  nc: NatsConnection,
+  stream: string,
+  name: string,
+  onMessage: (msg: JsMsg) => Promise<unknown>,
+  logger: Logger,
+) {
+  let stopped = false;
+  let current: ConsumerMessages | undefined;
+  const done = (async () => {
+    const js = jetstream(nc);
+    while (!stopped) {
+      try {
+        const consumer = await js.consumers.get(stream, name);
+        current = await consumer.consume({ max_messages: 100 });
+        for await (const msg of current) {
+          await onMessage(msg);
+          if (stopped) break;
+        }
+      } catch (err) {
+        if (stopped) break;
+        logger.warn({ consumer: name, err }, 'consume loop failed, restarting');
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+  })();
+  return {
+    async stop(): Promise<void> {
+      stopped = true;
+      await current?.close();
+      await done;
+    },
+  };
+}

@@ -1,0 +1,101 @@
+// The transactional inbox: a handler's effects and the "seen this event" mark commit together,
+// so a redelivery (lost ack, restart, replay after the JetStream duplicate window) is a no-op.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import type { EventEnvelope } from '../events/envelope.ts';
+
+export type InboxDatabase = DatabaseSync;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS processed (
+  consumer TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  occurred_at INTEGER NOT NULL,
+  handled_at INTEGER NOT NULL,
+  delivery_count INTEGER NOT NULL,
+  stream_seq INTEGER NOT NULL,
+  trace_id TEXT,
+  PRIMARY KEY (consumer, event_id)
+);
+-- Append-only: every message each consumer took, handled or skipped. The chaos checker reads
+-- this, so a broken dedup shows up as two 'handled' rows rather than hiding behind the key above.
+CREATE TABLE IF NOT EXISTS delivery_log (
+  consumer TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  delivery_count INTEGER NOT NULL,
+  stream_seq INTEGER NOT NULL,
+  at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS consumer_dead_letter (
+  consumer TEXT NOT NULL,
+  event_id TEXT,
+  stream_seq INTEGER NOT NULL,
+  subject TEXT NOT NULL,
+  body TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  detail TEXT,
+  dead_lettered_at INTEGER NOT NULL,
+  PRIMARY KEY (consumer, stream_seq)
+);
+`;
+
+export type Delivery = { deliveryCount: number; streamSeq: number; traceId?: string };
+
+export type Inbox = ReturnType<typeof openInbox>;
+
+export function openInbox(file: string, handlerSchemas: readonly string[]) {
+  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+  const db = new DatabaseSync(file);
+  // FULL: the ack to JetStream follows the commit, so the commit must survive a power cut.
+  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;');
+  db.exec(SCHEMA);
+  for (const ddl of handlerSchemas) db.exec(ddl);
+
+  const markSeen = db.prepare(
+    `INSERT INTO processed (consumer, event_id, event_type, occurred_at, handled_at, delivery_count, stream_seq, trace_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+  );
+  const logDelivery = db.prepare('INSERT INTO delivery_log (consumer, event_id, outcome, delivery_count, stream_seq, at) VALUES (?, ?, ?, ?, ?, ?)');
+  const deadLetter = db.prepare(
+    `INSERT OR REPLACE INTO consumer_dead_letter (consumer, event_id, stream_seq, subject, body, reason, detail, dead_lettered_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const countDead = db.prepare('SELECT count(*) AS n FROM consumer_dead_letter WHERE consumer = ?');
+
+  return {
+    db,
+    /**
+     * Runs `effect` once per (consumer, event id). Returns 'duplicate' without running it when the
+     * event was already handled; an exception rolls back both the effect and the mark.
+     */
+    handleOnce(consumer: string, event: EventEnvelope, delivery: Delivery, now: number, effect: (db: DatabaseSync) => void): 'handled' | 'duplicate' {
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        const inserted = markSeen.run(
+          consumer, event.id, event.type, Date.parse(event.occurredAt), now, delivery.deliveryCount, delivery.streamSeq, delivery.traceId ?? null,
+        ).changes === 1;
+        if (inserted) effect(db);
+        const outcome = inserted ? 'handled' : 'duplicate';
+        logDelivery.run(consumer, event.id, outcome, delivery.deliveryCount, delivery.streamSeq, now);
+        db.exec('COMMIT');
+        return outcome;
+      } catch (err) {
+        db.exec('ROLLBACK');
+        throw err;
+      }
+    },
+    /** Poison messages are parked here (and acked) instead of being redelivered forever. */
+    deadLetter(consumer: string, entry: { eventId?: string; streamSeq: number; subject: string; body: string; reason: string; detail?: string }, now: number): void {
+      deadLetter.run(consumer, entry.eventId ?? null, entry.streamSeq, entry.subject, entry.body, entry.reason, entry.detail ?? null, now);
+    },
+    deadLetterCount(consumer: string): number {
+      return (countDead.get(consumer) as { n: number }).n;
+    },
+    close(): void {
+      if (db.isOpen) db.close();
+    },
+  };
+}

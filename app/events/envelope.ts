@@ -1,0 +1,91 @@
+// The envelope every event travels in, and its validation. Shared by publisher, gateway and consumers.
+import { z } from 'zod';
+import { BUDDY_EVENT_TYPES, dataSchemaFor, isKnownEventType, knownVersions } from './buddy-events.ts';
+
+export const EVENT_SOURCE = 'buddy-system';
+
+const metadataSchema = z.strictObject({
+  correlationId: z.string().min(1).max(200),
+  causationId: z.string().min(1).max(200).optional(),
+  actorId: z.string().min(1).max(200).optional(),
+  tenantId: z.string().min(1).max(200).optional(),
+});
+
+export const envelopeSchema = z.strictObject({
+  // Also the idempotency key: webhook-id, JetStream msgID and consumer dedup all use it.
+  id: z.uuid(),
+  type: z.string().min(1).max(100),
+  version: z.int().min(1),
+  occurredAt: z.iso.datetime({ offset: true }),
+  source: z.string().min(1).max(100),
+  data: z.unknown(),
+  metadata: metadataSchema,
+});
+
+export type EventEnvelope = z.infer<typeof envelopeSchema>;
+
+/** Why an event was rejected: a machine-readable reason plus every failing field. */
+export type ValidationFailure = {
+  reason: 'schema_invalid' | 'unknown_event_type' | 'unknown_event_version';
+  detail: string;
+  errors: { path: string; message: string }[];
+};
+
+export type ValidationResult = { ok: true; event: EventEnvelope } | { ok: false; failure: ValidationFailure };
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.length === 0 ? '/' : '/' + path.map(String).join('/');
+}
+
+function issuesToErrors(issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[] = []) {
+  return issues.map((issue) => {
+    const keys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
+    return { path: formatPath([...prefix, ...issue.path]), message: issue.message + keys };
+  });
+}
+
+/** Validates an already-parsed JSON value as an event envelope with a known, versioned data schema. */
+export function validateEvent(input: unknown): ValidationResult {
+  const envelope = envelopeSchema.safeParse(input);
+  if (!envelope.success) {
+    return {
+      ok: false,
+      failure: { reason: 'schema_invalid', detail: 'The event envelope is invalid.', errors: issuesToErrors(envelope.error.issues) },
+    };
+  }
+  const { type, version, data } = envelope.data;
+  if (!isKnownEventType(type)) {
+    return {
+      ok: false,
+      failure: {
+        reason: 'unknown_event_type',
+        detail: `Unknown event type "${type}". Known types: ${BUDDY_EVENT_TYPES.join(', ')}.`,
+        errors: [{ path: '/type', message: 'unknown event type' }],
+      },
+    };
+  }
+  const dataSchema = dataSchemaFor(type, version);
+  if (!dataSchema) {
+    return {
+      ok: false,
+      failure: {
+        reason: 'unknown_event_version',
+        detail: `Unknown version ${version} of "${type}". Known versions: ${knownVersions(type).join(', ')}.`,
+        errors: [{ path: '/version', message: 'unknown event version' }],
+      },
+    };
+  }
+  const parsedData = dataSchema.safeParse(data);
+  if (!parsedData.success) {
+    return {
+      ok: false,
+      failure: { reason: 'schema_invalid', detail: `The data of "${type}" v${version} is invalid.`, errors: issuesToErrors(parsedData.error.issues, ['data']) },
+    };
+  }
+  return { ok: true, event: { ...envelope.data, data: parsedData.data } };
+}
+
+/** The JetStream subject an event is published on: one per type and version, so consumers can filter. */
+export function subjectFor(subjectPrefix: string, event: Pick<EventEnvelope, 'type' | 'version'>): string {
+  return `${subjectPrefix}.${event.type}.v${event.version}`;
+}

@@ -1,0 +1,67 @@
+// Publisher (Buddy System) configuration: the design's CSR_WEBHOOK_* names, plus port and outbox path.
+import { z } from 'zod';
+import { env, parseEnv } from '../config/env.ts';
+import { parseSecrets } from '../signature/standard-webhooks.ts';
+import { DEFAULT_JITTER, DEFAULT_MAX_RETRY_AFTER_MS, type RetryPolicy } from './retry-policy.ts';
+
+const schema = z
+  .object({
+    // Comma-separated for failover between gateway replicas: each retry goes to the next URL.
+    CSR_WEBHOOK_URL: env.urlList(),
+    CSR_WEBHOOK_TIMEOUT_MS: env.positiveInt(5000),
+    CSR_WEBHOOK_RETRY_ATTEMPTS: env.nonNegativeInt(5),
+    CSR_WEBHOOK_RETRY_BACKOFF_MS: env.positiveInt(1000),
+    CSR_WEBHOOK_ENABLED: env.bool(true),
+    CSR_WEBHOOK_SECRET: env.optionalString(),
+    PUBLISHER_HOST: z.string().default('127.0.0.1'),
+    PUBLISHER_PORT: env.port(3001),
+    PUBLISHER_OUTBOX_PATH: z.string().min(1).default('data/publisher/outbox.sqlite'),
+    // Enough to keep 50 events/s flowing through a 100 ms gateway with headroom for slow attempts.
+    PUBLISHER_MAX_IN_FLIGHT: env.positiveInt(32),
+    PUBLISHER_POLL_INTERVAL_MS: env.positiveInt(200),
+    PUBLISHER_ADMIN_TOKEN: env.optionalString(),
+  })
+  .superRefine((value, ctx) => {
+    if (!value.CSR_WEBHOOK_SECRET) return;
+    try {
+      parseSecrets(value.CSR_WEBHOOK_SECRET);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', path: ['CSR_WEBHOOK_SECRET'], message: (err as Error).message });
+    }
+  });
+
+export type PublisherConfig = {
+  webhookUrls: string[];
+  timeoutMs: number;
+  retry: RetryPolicy;
+  enabled: boolean;
+  signingKeys: Buffer[];
+  host: string;
+  port: number;
+  outboxPath: string;
+  maxInFlight: number;
+  pollIntervalMs: number;
+  adminToken?: string;
+};
+
+export function parsePublisherConfig(source: Record<string, string | undefined>): PublisherConfig {
+  const e = parseEnv(schema, source);
+  return {
+    webhookUrls: e.CSR_WEBHOOK_URL,
+    timeoutMs: e.CSR_WEBHOOK_TIMEOUT_MS,
+    retry: {
+      maxRetries: e.CSR_WEBHOOK_RETRY_ATTEMPTS,
+      baseDelayMs: e.CSR_WEBHOOK_RETRY_BACKOFF_MS,
+      jitter: DEFAULT_JITTER,
+      maxRetryAfterMs: DEFAULT_MAX_RETRY_AFTER_MS,
+    },
+    enabled: e.CSR_WEBHOOK_ENABLED,
+    signingKeys: e.CSR_WEBHOOK_SECRET ? parseSecrets(e.CSR_WEBHOOK_SECRET) : [],
+    host: e.PUBLISHER_HOST,
+    port: e.PUBLISHER_PORT,
+    outboxPath: e.PUBLISHER_OUTBOX_PATH,
+    maxInFlight: e.PUBLISHER_MAX_IN_FLIGHT,
+    pollIntervalMs: e.PUBLISHER_POLL_INTERVAL_MS,
+    adminToken: e.PUBLISHER_ADMIN_TOKEN,
+  };
+}

@@ -1,0 +1,168 @@
+// The durable outbox (node:sqlite, WAL): an event is on disk before the publisher acknowledges it,
+// and leaves only when delivered or moved to the dead-letter table.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import type { EventEnvelope } from '../events/envelope.ts';
+
+export type OutboxRow = {
+  id: string;
+  type: string;
+  body: string;
+  created_at: number;
+  attempts: number;
+  next_attempt_at: number;
+  last_status: number | null;
+  last_error: string | null;
+  trace_headers: string | null;
+};
+
+export type DeadLetterRow = {
+  id: string;
+  type: string;
+  body: string;
+  created_at: number;
+  attempts: number;
+  last_status: number | null;
+  reason: string;
+  detail: string | null;
+  dead_lettered_at: number;
+  trace_headers: string | null;
+};
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS outbox (
+  id TEXT PRIMARY KEY,
+  type TEXT NOT NULL,
+  body TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  last_status INTEGER,
+  last_error TEXT,
+  trace_headers TEXT
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (next_attempt_at);
+CREATE TABLE IF NOT EXISTS dead_letter (
+  id TEXT PRIMARY KEY,
+  type TEXT NOT NULL,
+  body TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL,
+  last_status INTEGER,
+  reason TEXT NOT NULL,
+  detail TEXT,
+  dead_lettered_at INTEGER NOT NULL,
+  trace_headers TEXT
+);
+`;
+
+export type Outbox = ReturnType<typeof openOutbox>;
+
+export function openOutbox(file: string) {
+  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+  const db = new DatabaseSync(file);
+  // WAL lets the dead-letter CLI read and replay while the service runs; FULL makes every
+  // acknowledged enqueue survive a power cut, not just a process crash.
+  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;');
+  db.exec(SCHEMA);
+
+  const insert = db.prepare(
+    `INSERT INTO outbox (id, type, body, created_at, attempts, next_attempt_at, trace_headers)
+     SELECT $id, $type, $body, $now, 0, $now, $trace
+     WHERE NOT EXISTS (SELECT 1 FROM dead_letter WHERE id = $id)
+     ON CONFLICT (id) DO NOTHING`,
+  );
+  const due = db.prepare(
+    `SELECT * FROM outbox
+     WHERE next_attempt_at <= ? AND id NOT IN (SELECT value FROM json_each(?))
+     ORDER BY next_attempt_at LIMIT ?`,
+  );
+  const remove = db.prepare('DELETE FROM outbox WHERE id = ?');
+  const reschedule = db.prepare(
+    'UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_status = ?, last_error = ? WHERE id = ?',
+  );
+  const toDeadLetter = db.prepare(
+    `INSERT OR REPLACE INTO dead_letter (id, type, body, created_at, attempts, last_status, reason, detail, dead_lettered_at, trace_headers)
+     SELECT id, type, body, created_at, ?, ?, ?, ?, ?, trace_headers FROM outbox WHERE id = ?`,
+  );
+  const fromDeadLetter = db.prepare(
+    `INSERT INTO outbox (id, type, body, created_at, attempts, next_attempt_at, trace_headers)
+     SELECT id, type, body, created_at, 0, ?, trace_headers FROM dead_letter WHERE id = ?
+     ON CONFLICT (id) DO NOTHING`,
+  );
+  const removeDeadLetter = db.prepare('DELETE FROM dead_letter WHERE id = ?');
+  const outboxDepth = db.prepare('SELECT count(*) AS n FROM outbox');
+  const deadLetterDepth = db.prepare('SELECT count(*) AS n FROM dead_letter');
+  const listDead = db.prepare('SELECT * FROM dead_letter ORDER BY dead_lettered_at LIMIT ? OFFSET ?');
+  const getDead = db.prepare('SELECT * FROM dead_letter WHERE id = ?');
+  const allDeadIds = db.prepare('SELECT id FROM dead_letter ORDER BY dead_lettered_at');
+
+  function transaction<T>(work: () => T): T {
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = work();
+      db.exec('COMMIT');
+      return result;
+    } catch (err) {
+      db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+
+  return {
+    /** Returns false when the id is already queued or dead-lettered (a client retry). */
+    enqueue(event: EventEnvelope, traceHeaders: Record<string, string>, now: number): boolean {
+      const trace = Object.keys(traceHeaders).length ? JSON.stringify(traceHeaders) : null;
+      return insert.run({ id: event.id, type: event.type, body: JSON.stringify(event), now, trace }).changes === 1;
+    },
+    /** Rows whose next attempt is due, skipping those already in flight. */
+    due(now: number, limit: number, inFlight: Iterable<string>): OutboxRow[] {
+      return due.all(now, JSON.stringify([...inFlight]), limit) as OutboxRow[];
+    },
+    markDelivered(id: string): void {
+      remove.run(id);
+    },
+    scheduleRetry(id: string, attempts: number, nextAttemptAt: number, lastStatus: number | null, lastError: string): void {
+      reschedule.run(attempts, nextAttemptAt, lastStatus, lastError, id);
+    },
+    deadLetter(id: string, attempts: number, lastStatus: number | null, reason: string, detail: string, now: number): void {
+      transaction(() => {
+        toDeadLetter.run(attempts, lastStatus, reason, detail, now, id);
+        remove.run(id);
+      });
+    },
+    /** Moves dead letters back into the outbox with a fresh retry budget; the id (webhook-id) is kept. */
+    replay(ids: readonly string[], now: number): string[] {
+      return transaction(() => {
+        const replayed: string[] = [];
+        for (const id of ids) {
+          if (!getDead.get(id)) continue;
+          fromDeadLetter.run(now, id);
+          removeDeadLetter.run(id);
+          replayed.push(id);
+        }
+        return replayed;
+      });
+    },
+    replayAll(now: number): string[] {
+      const ids = (allDeadIds.all() as { id: string }[]).map((row) => row.id);
+      return this.replay(ids, now);
+    },
+    depth(): number {
+      return (outboxDepth.get() as { n: number }).n;
+    },
+    deadLetterDepth(): number {
+      return (deadLetterDepth.get() as { n: number }).n;
+    },
+    listDeadLetters(limit = 100, offset = 0): DeadLetterRow[] {
+      return listDead.all(limit, offset) as DeadLetterRow[];
+    },
+    getDeadLetter(id: string): DeadLetterRow | undefined {
+      return getDead.get(id) as DeadLetterRow | undefined;
+    },
+    close(): void {
+      if (db.isOpen) db.close();
+    },
+  };
+}

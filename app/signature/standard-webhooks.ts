@@ -1,0 +1,98 @@
+// Standard Webhooks signatures (https://www.standardwebhooks.com):
+// webhook-signature = space-separated "v1,<base64 HMAC-SHA256 of `${id}.${timestamp}.${body}`>".
+// Several signatures (and several secrets) are accepted so that keys can rotate without downtime.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+export const SIGNATURE_HEADERS = {
+  id: 'webhook-id',
+  timestamp: 'webhook-timestamp',
+  signature: 'webhook-signature',
+} as const;
+
+const SECRET_PREFIX = 'whsec_';
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+/** Five minutes either way: replay protection that still tolerates ordinary clock skew. */
+export const DEFAULT_TOLERANCE_SECONDS = 5 * 60;
+
+export type SignatureFailureReason = 'missing' | 'malformed' | 'mismatch' | 'expired';
+export type VerifyResult = { ok: true } | { ok: false; reason: SignatureFailureReason; detail: string };
+
+/** Decodes a `whsec_<base64>` secret into its key bytes; throws on any other form. */
+export function decodeSecret(secret: string): Buffer {
+  if (!secret.startsWith(SECRET_PREFIX)) throw new Error(`webhook secret must start with "${SECRET_PREFIX}"`);
+  const encoded = secret.slice(SECRET_PREFIX.length);
+  if (!BASE64.test(encoded)) throw new Error('webhook secret must be base64 after "whsec_"');
+  const key = Buffer.from(encoded, 'base64');
+  if (key.length < 16) throw new Error('webhook secret must decode to at least 16 bytes');
+  return key;
+}
+
+/** Several secrets may be configured at once, space-separated, during a rotation. */
+export function parseSecrets(value: string): Buffer[] {
+  return value.split(/\s+/).filter(Boolean).map(decodeSecret);
+}
+
+function hmac(key: Buffer, id: string, timestamp: number | string, body: string | Buffer): Buffer {
+  return createHmac('sha256', key).update(`${id}.${timestamp}.`).update(body).digest();
+}
+
+/** The value of the webhook-signature header: one `v1,` signature per key. */
+export function sign(keys: readonly Buffer[], id: string, timestamp: number, body: string | Buffer): string {
+  return keys.map((key) => `v1,${hmac(key, id, timestamp, body).toString('base64')}`).join(' ');
+}
+
+export function signatureHeaders(keys: readonly Buffer[], id: string, timestamp: number, body: string | Buffer): Record<string, string> {
+  return {
+    [SIGNATURE_HEADERS.id]: id,
+    [SIGNATURE_HEADERS.timestamp]: String(timestamp),
+    [SIGNATURE_HEADERS.signature]: sign(keys, id, timestamp, body),
+  };
+}
+
+export type SignedRequest = {
+  id: string | undefined;
+  timestamp: string | undefined;
+  signature: string | undefined;
+  body: Buffer;
+};
+
+export function verify(
+  keys: readonly Buffer[],
+  request: SignedRequest,
+  nowSeconds: number,
+  toleranceSeconds = DEFAULT_TOLERANCE_SECONDS,
+): VerifyResult {
+  const { id, timestamp, signature, body } = request;
+  if (!id || !timestamp || !signature) {
+    const absent = [!id && SIGNATURE_HEADERS.id, !timestamp && SIGNATURE_HEADERS.timestamp, !signature && SIGNATURE_HEADERS.signature];
+    return { ok: false, reason: 'missing', detail: `Missing header(s): ${absent.filter(Boolean).join(', ')}.` };
+  }
+  if (!/^\d{1,12}$/.test(timestamp)) {
+    return { ok: false, reason: 'malformed', detail: 'webhook-timestamp must be integer Unix seconds.' };
+  }
+  const candidates: Buffer[] = [];
+  for (const part of signature.split(' ').filter(Boolean)) {
+    const comma = part.indexOf(',');
+    if (comma < 0) return { ok: false, reason: 'malformed', detail: 'Each signature must look like "v1,<base64>".' };
+    const [version, value] = [part.slice(0, comma), part.slice(comma + 1)];
+    // Unknown versions (a future v1a, say) are skipped rather than rejected, as the spec asks.
+    if (version !== 'v1') continue;
+    if (!BASE64.test(value)) return { ok: false, reason: 'malformed', detail: 'A v1 signature is not valid base64.' };
+    candidates.push(Buffer.from(value, 'base64'));
+  }
+  if (candidates.length === 0) return { ok: false, reason: 'malformed', detail: 'No v1 signature in webhook-signature.' };
+
+  const sentAt = Number(timestamp);
+  if (Math.abs(nowSeconds - sentAt) > toleranceSeconds) {
+    return { ok: false, reason: 'expired', detail: `webhook-timestamp is more than ${toleranceSeconds} s away from the server clock.` };
+  }
+  for (const key of keys) {
+    // Sign over the header exactly as sent, not a re-formatted number.
+    const expected = hmac(key, id, timestamp, body);
+    for (const candidate of candidates) {
+      if (candidate.length === expected.length && timingSafeEqual(candidate, expected)) return { ok: true };
+    }
+  }
+  return { ok: false, reason: 'mismatch', detail: 'No signature matches a configured secret.' };
+}

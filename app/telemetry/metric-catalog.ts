@@ -1,0 +1,164 @@
+// The single definition of every metric the services export.
+// Alerts, SLOs, dashboards and tests read names from here (or are checked against it),
+// so renaming a metric is a one-line change that every consumer notices.
+
+export type MetricKind = 'counter' | 'histogram' | 'gauge';
+export type ServiceName = 'publisher' | 'gateway' | 'consumer';
+
+export type MetricDefinition = {
+  name: string;
+  kind: MetricKind;
+  service: ServiceName;
+  help: string;
+  labels: readonly string[];
+  unit?: 's';
+  buckets?: readonly number[];
+};
+
+// Resolves 5 ms at the bottom, puts a boundary exactly on the 2 s SLO threshold,
+// and still distinguishes a 30 s timeout from a 10 s one at the top.
+export const LATENCY_BUCKETS_SECONDS = [
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60,
+] as const;
+
+// Lag and end-to-end latency include retry backoff (up to ~31 s) and outages, so they reach further.
+export const LAG_BUCKETS_SECONDS = [
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600,
+] as const;
+
+export const METRICS = {
+  publisherEvents: {
+    name: 'webhook_publisher_events_total',
+    kind: 'counter',
+    service: 'publisher',
+    help: 'Events that left the outbox, by final outcome (delivered or dead_lettered).',
+    labels: ['event_type', 'outcome'],
+  },
+  publisherAttemptDuration: {
+    name: 'webhook_publisher_attempt_duration_seconds',
+    kind: 'histogram',
+    service: 'publisher',
+    help: 'Duration of one webhook delivery attempt.',
+    labels: ['event_type', 'status_class'],
+    unit: 's',
+    buckets: LATENCY_BUCKETS_SECONDS,
+  },
+  publisherDeliveryErrors: {
+    name: 'webhook_publisher_delivery_errors_total',
+    kind: 'counter',
+    service: 'publisher',
+    help: 'Failed webhook delivery attempts, by reason.',
+    labels: ['event_type', 'reason'],
+  },
+  publisherRetries: {
+    name: 'webhook_publisher_retries_total',
+    kind: 'counter',
+    service: 'publisher',
+    help: 'Retries scheduled after a failed delivery attempt.',
+    labels: ['event_type'],
+  },
+  publisherQueueDepth: {
+    name: 'webhook_publisher_queue_depth',
+    kind: 'gauge',
+    service: 'publisher',
+    help: 'Events waiting in the outbox for delivery.',
+    labels: [],
+  },
+  publisherDeadLetterDepth: {
+    name: 'webhook_publisher_dead_letter_depth',
+    kind: 'gauge',
+    service: 'publisher',
+    help: 'Events in the dead-letter table, waiting for a manual replay.',
+    labels: [],
+  },
+  gatewayEventsReceived: {
+    name: 'webhook_gateway_events_received_total',
+    kind: 'counter',
+    service: 'gateway',
+    help: 'Webhook requests received, by outcome; rejected requests also carry their reason.',
+    labels: ['event_type', 'outcome', 'reason'],
+  },
+  gatewayProcessingDuration: {
+    name: 'webhook_gateway_processing_duration_seconds',
+    kind: 'histogram',
+    service: 'gateway',
+    help: 'Time from request receipt to response, including the JetStream acknowledgement.',
+    labels: ['event_type', 'outcome'],
+    unit: 's',
+    buckets: LATENCY_BUCKETS_SECONDS,
+  },
+  gatewayErrors: {
+    name: 'webhook_gateway_errors_total',
+    kind: 'counter',
+    service: 'gateway',
+    help: 'Requests answered with a 5xx status, by reason.',
+    labels: ['reason'],
+  },
+  gatewayEventLag: {
+    name: 'webhook_gateway_event_lag_seconds',
+    kind: 'histogram',
+    service: 'gateway',
+    help: 'Receipt time minus the event occurredAt.',
+    labels: ['event_type'],
+    unit: 's',
+    buckets: LAG_BUCKETS_SECONDS,
+  },
+  gatewayBusPublishErrors: {
+    name: 'webhook_gateway_bus_publish_errors_total',
+    kind: 'counter',
+    service: 'gateway',
+    help: 'Failed publishes to JetStream, by reason.',
+    labels: ['reason'],
+  },
+  gatewaySignatureFailures: {
+    name: 'webhook_gateway_signature_failures_total',
+    kind: 'counter',
+    service: 'gateway',
+    help: 'Webhook signature verification failures, by reason.',
+    labels: ['reason'],
+  },
+  consumerEventsProcessed: {
+    name: 'event_consumer_events_processed_total',
+    kind: 'counter',
+    service: 'consumer',
+    help: 'Messages taken from JetStream by each consumer, by outcome.',
+    labels: ['consumer', 'event_type', 'outcome'],
+  },
+  consumerEndToEndLatency: {
+    name: 'event_consumer_end_to_end_latency_seconds',
+    kind: 'histogram',
+    service: 'consumer',
+    help: 'Time from the event occurredAt to the end of its handler.',
+    labels: ['consumer'],
+    unit: 's',
+    buckets: LAG_BUCKETS_SECONDS,
+  },
+  consumerPendingMessages: {
+    name: 'event_consumer_pending_messages',
+    kind: 'gauge',
+    service: 'consumer',
+    help: 'Messages not yet acknowledged by each consumer (pending plus in flight).',
+    labels: ['consumer'],
+  },
+} as const satisfies Record<string, MetricDefinition>;
+
+// Metrics that auto-instrumentation adds to every service, renamed by a View to carry their unit.
+export const HTTP_SERVER_DURATION_METRIC = 'http_server_request_duration_seconds';
+
+/** Every sample name a metric family exposes on /metrics (histograms expose three). */
+export function exposedSeriesNames(metric: Pick<MetricDefinition, 'name' | 'kind'>): string[] {
+  if (metric.kind !== 'histogram') return [metric.name];
+  return [`${metric.name}_bucket`, `${metric.name}_sum`, `${metric.name}_count`];
+}
+
+export const ALL_METRICS: readonly MetricDefinition[] = Object.values(METRICS);
+
+/** Names that may appear in PromQL: our families, their histogram series, and the auto-instrumented HTTP metrics. */
+export function knownSeriesNames(): Set<string> {
+  const names = new Set<string>();
+  for (const metric of ALL_METRICS) for (const n of exposedSeriesNames(metric)) names.add(n);
+  for (const n of exposedSeriesNames({ name: HTTP_SERVER_DURATION_METRIC, kind: 'histogram' })) names.add(n);
+  // Added by Prometheus itself to every scrape target.
+  for (const n of ['up', 'scrape_duration_seconds', 'scrape_samples_scraped']) names.add(n);
+  return names;
+}

@@ -1,0 +1,82 @@
+// First step of `npm run demo` and `npm test`: installs whatever is missing, then gets out of the way.
+// It runs before any dependency exists, on the machine's own Node (any version >= 20), so it is
+// plain JavaScript using only node: built-ins.
+//
+//   node harness/setup/ensure-prerequisites.mjs [--for demo|test]
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { accessSync, constants, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const purpose = process.argv.includes('--for') ? process.argv[process.argv.indexOf('--for') + 1] : 'test';
+
+// Debian packages and the binaries that prove each is installed.
+const DEBIAN = [
+  { pkg: 'nats-server', bins: ['nats-server'], for: ['demo', 'test'] },
+  { pkg: 'prometheus', bins: ['prometheus', 'promtool'], for: ['demo', 'test'] },
+  { pkg: 'prometheus-alertmanager', bins: ['prometheus-alertmanager', 'amtool'], for: ['demo', 'test'] },
+];
+
+function fail(line) {
+  process.stderr.write(`\n${line}\n`);
+  process.exit(1);
+}
+
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { stdio: 'inherit', cwd: root, ...options });
+  return result.status === 0;
+}
+
+function onPath(bin) {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    try {
+      accessSync(path.join(dir, bin), constants.X_OK);
+      return true;
+    } catch {}
+  }
+  // Debian puts some binaries in sbin, which a non-root PATH may lack.
+  return ['/usr/sbin', '/sbin'].some((dir) => existsSync(path.join(dir, bin)));
+}
+
+function checkNode() {
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major < 20) fail(`Node ${process.versions.node} is too old to bootstrap: install Node 20 or newer (the project then runs on the Node 24 it pins).`);
+}
+
+function ensureNpmDependencies() {
+  const lock = path.join(root, 'package-lock.json');
+  const stampFile = path.join(root, 'node_modules', '.prerequisites-stamp');
+  const stamp = createHash('sha256').update(readFileSync(lock)).update(readFileSync(path.join(root, 'package.json'))).digest('hex');
+  const pinnedNode = path.join(root, 'node_modules', '.bin', 'node');
+  if (existsSync(pinnedNode) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return;
+  process.stdout.write('Installing npm dependencies (npm ci), including the pinned Node 24...\n');
+  if (!run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'])) fail('npm ci failed: check access to the npm registry, then run "npm ci" by hand to see why.');
+  if (!existsSync(pinnedNode)) fail('npm ci did not install the pinned Node (node_modules/.bin/node): run "npm install-scripts approve node && npm ci".');
+  writeFileSync(stampFile, stamp);
+}
+
+function ensureDebianPackages() {
+  const missing = DEBIAN.filter((d) => d.for.includes(purpose) && !d.bins.every(onPath));
+  if (missing.length === 0) return;
+  const pkgs = missing.map((d) => d.pkg);
+  const hint = `sudo apt-get install -y ${pkgs.join(' ')}`;
+  if (!existsSync('/usr/bin/apt-get')) fail(`Missing ${pkgs.join(', ')} and no apt-get here: install them with your package manager (on Debian/Ubuntu: ${hint}).`);
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const canSudo = !isRoot && spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status === 0;
+  if (!isRoot && !canSudo) fail(`Missing Debian packages ${pkgs.join(', ')}: run "${hint}" and try again.`);
+  process.stdout.write(`Installing Debian packages: ${pkgs.join(' ')}...\n`);
+  const aptGet = (...args) =>
+    isRoot
+      ? run('apt-get', args, { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })
+      : run('sudo', ['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', ...args]);
+  if (!aptGet('update', '-qq')) fail(`apt-get update failed: run "${hint}" by hand and try again.`);
+  if (!aptGet('install', '-y', '-qq', '--no-install-recommends', ...pkgs)) fail(`apt-get install failed: run "${hint}" by hand and try again.`);
+  const still = missing.filter((d) => !d.bins.every(onPath)).map((d) => d.pkg);
+  if (still.length) fail(`Installed, but still missing binaries from ${still.join(', ')}: run "${hint}" and check your PATH.`);
+}
+
+checkNode();
+ensureNpmDependencies();
+ensureDebianPackages();

@@ -1,0 +1,78 @@
+// Runs one of our services (gateway, publisher, consumer) as a real process, exactly as
+// `npm run <service>` does: Node with the telemetry preload, configured by environment only.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from './ports.ts';
+import { killHard, spawnLogged, terminate, type Spawned } from './processes.ts';
+import { httpOk, waitFor } from './wait.ts';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export type ServiceKind = 'gateway' | 'publisher' | 'consumer';
+
+export type Service = {
+  kind: ServiceKind;
+  name: string;
+  port: number;
+  url: string;
+  logFile: string;
+  pid(): number | undefined;
+  /** SIGTERM and wait (graceful shutdown); resolves to the exit code. */
+  stop(): Promise<number | null>;
+  /** SIGKILL: the crash case. */
+  kill(): Promise<void>;
+  start(): Promise<void>;
+  isRunning(): boolean;
+};
+
+const PORT_VARIABLE: Record<ServiceKind, string> = { gateway: 'WEBHOOK_PORT', publisher: 'PUBLISHER_PORT', consumer: 'CONSUMER_PORT' };
+const HEALTH_PATH: Record<ServiceKind, string> = { gateway: '/health/all', publisher: '/health', consumer: '/health' };
+
+export function serviceCommand(kind: ServiceKind): { command: string; args: string[] } {
+  return {
+    command: process.execPath,
+    args: ['--import', path.join(REPO_ROOT, 'app/telemetry/preload.ts'), path.join(REPO_ROOT, `app/${kind}/main.ts`)],
+  };
+}
+
+export async function startService(
+  kind: ServiceKind,
+  options: { env: Record<string, string>; logDir: string; name?: string; port?: number; waitForHealthy?: boolean },
+): Promise<Service> {
+  const name = options.name ?? kind;
+  const port = options.port ?? (await freePort());
+  const url = `http://127.0.0.1:${port}`;
+  const logFile = path.join(options.logDir, `${name}.log`);
+  const { command, args } = serviceCommand(kind);
+  const env = { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', OTEL_SERVICE_NAME: name, ...options.env, [PORT_VARIABLE[kind]]: String(port) };
+  let proc: Spawned | undefined;
+
+  const start = async () => {
+    proc = spawnLogged(command, args, { env, cwd: REPO_ROOT, logFile });
+    const current = proc;
+    const exited = current.exited.then((code) => {
+      throw new Error(`${name} exited with ${code} during start-up; see ${logFile}`);
+    });
+    exited.catch(() => undefined);
+    if (options.waitForHealthy === false) {
+      await Promise.race([waitFor(`${name} to listen`, () => httpOk(`${url}/metrics`), { timeoutMs: 30_000 }), exited]);
+    } else {
+      await Promise.race([waitFor(`${name} to be healthy`, () => httpOk(`${url}${HEALTH_PATH[kind]}`), { timeoutMs: 30_000 }), exited]);
+    }
+  };
+  await start();
+  return {
+    kind,
+    name,
+    port,
+    url,
+    logFile,
+    pid: () => proc?.child.pid,
+    stop: async () => (proc ? await terminate(proc) : null),
+    kill: async () => {
+      if (proc) await killHard(proc);
+    },
+    start,
+    isRunning: () => !!proc && proc.child.exitCode === null && proc.child.signalCode === null,
+  };
+}
