@@ -1,6 +1,7 @@
 // The CSR Platform webhook gateway: validate, verify, publish to JetStream, and only then answer 202.
 import express, { type Request, type Response } from 'express';
 import { validateEvent } from '../events/envelope.ts';
+import { requireAdminToken } from '../http/admin-token.ts';
 import { sendProblem, type Problem } from '../http/problem-details.ts';
 import { SIGNATURE_HEADERS, verify } from '../signature/standard-webhooks.ts';
 import type { Logger } from '../telemetry/logger.ts';
@@ -8,6 +9,7 @@ import { serveMetrics } from '../telemetry/sdk.ts';
 import { currentTraceHeaders } from '../telemetry/trace-context.ts';
 import type { GatewayConfig } from './config.ts';
 import { BusPublishError, type EventPublisher } from './event-publisher.ts';
+import { decideFault, faultSchema, NO_FAULTS, type Faults } from './faults.ts';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics.ts';
 import { createRateLimiter } from './rate-limiter.ts';
 
@@ -19,6 +21,7 @@ export type GatewayDeps = {
   logger: Logger;
   metrics?: GatewayMetrics;
   now?: () => number;
+  random?: () => number;
 };
 
 /** Seconds a client should wait after a 503 before retrying: long enough for a NATS reconnect. */
@@ -30,7 +33,9 @@ export function createApp(deps: GatewayDeps) {
   const metrics = deps.metrics ?? createGatewayMetrics();
   const now = deps.now ?? Date.now;
   const takeToken = config.rateLimit.enabled ? createRateLimiter(config.rateLimit.perMinute, now) : undefined;
+  const random = deps.random ?? Math.random;
   const readRawBody = express.raw({ type: () => true, limit: config.maxBodyBytes });
+  let faults: Faults = NO_FAULTS;
 
   const app = express();
   app.disable('x-powered-by');
@@ -113,6 +118,16 @@ export function createApp(deps: GatewayDeps) {
       res.locals.eventId = event.id;
       metrics.eventLag.record(Math.max(0, (now() - Date.parse(event.occurredAt)) / 1000), { event_type: eventType });
 
+      if (faults.delayMs > 0) await new Promise((r) => setTimeout(r, faults.delayMs));
+      const fault = decideFault(faults, random);
+      if (fault.kind === 'error') {
+        metrics.errors.add(1, { reason: 'injected_fault' });
+        return reject('unavailable', { status: 500, title: 'Injected fault', reason: 'injected_fault', detail: 'A drill asked the gateway to fail this request.' });
+      }
+      if (fault.kind === 'reject') {
+        return reject('invalid', { status: 422, title: 'Injected rejection', reason: 'injected_rejection', detail: 'A drill asked the gateway to reject this event.' });
+      }
+
       try {
         const { duplicate, sequence } = await publisher.publish(event, body, currentTraceHeaders());
         res.status(202).json({ id: event.id, status: 'accepted', duplicate, sequence });
@@ -148,6 +163,29 @@ export function createApp(deps: GatewayDeps) {
   });
 
   app.get('/metrics', (req, res) => serveMetrics(req, res));
+
+  if (config.adminToken) {
+    const admin = express.Router();
+    admin.use(requireAdminToken(config.adminToken));
+    admin.get('/faults', (_req, res) => {
+      res.json(faults);
+    });
+    admin.put('/faults', express.json(), (req, res) => {
+      const parsed = faultSchema.safeParse(req.body ?? {});
+      if (!parsed.success) {
+        return sendProblem(res, { status: 422, title: 'Invalid faults', reason: 'schema_invalid', errors: parsed.error.issues.map((i) => ({ path: '/' + i.path.join('/'), message: i.message })) });
+      }
+      faults = parsed.data;
+      logger.warn({ faults }, 'fault injection changed');
+      res.json(faults);
+    });
+    admin.delete('/faults', (_req, res) => {
+      faults = NO_FAULTS;
+      logger.warn('fault injection cleared');
+      res.json(faults);
+    });
+    app.use('/admin', admin);
+  }
 
   app.use((req, res) => {
     sendProblem(res, { status: 404, title: 'Not found', reason: 'not_found', detail: `${req.method} ${req.path} does not exist.` });

@@ -24,6 +24,8 @@ const schema = z
     NATS_DUPLICATE_WINDOW_SECONDS: env.positiveInt(600),
     NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
     NATS_PUBLISH_TIMEOUT_MS: env.positiveInt(2000),
+    // Enables the fault-injection switch (/admin/faults) used by drills. Unset: no admin routes at all.
+    GATEWAY_ADMIN_TOKEN: env.optionalString(),
     // Shutdown waits this long for in-flight requests before draining NATS anyway.
     GATEWAY_SHUTDOWN_GRACE_MS: env.positiveInt(10_000),
   })
@@ -56,6 +58,7 @@ export type GatewayConfig = {
     publishTimeoutMs: number;
   };
   shutdownGraceMs: number;
+  adminToken?: string;
 };
 
 export function parseGatewayConfig(source: Record<string, string | undefined>): GatewayConfig {
@@ -80,5 +83,6 @@ export function parseGatewayConfig(source: Record<string, string | undefined>): 
       publishTimeoutMs: e.NATS_PUBLISH_TIMEOUT_MS,
     },
     shutdownGraceMs: e.GATEWAY_SHUTDOWN_GRACE_MS,
+    adminToken: e.GATEWAY_ADMIN_TOKEN,
   };
 }

@@ -4,7 +4,8 @@ import { errors, headers as natsHeaders } from '@nats-io/transport-node';
 import type { BusConnection } from '../bus/connection.ts';
 import { subjectFor, type EventEnvelope } from '../events/envelope.ts';
 
-export type BusFailureReason = 'disconnected' | 'timeout' | 'no_responders' | 'api_error' | 'unknown';
+export const BUS_FAILURE_REASONS = ['disconnected', 'timeout', 'no_responders', 'api_error', 'unknown'] as const;
+export type BusFailureReason = (typeof BUS_FAILURE_REASONS)[number];
 
 export class BusPublishError extends Error {
   override name = 'BusPublishError';

@@ -19,7 +19,8 @@ export type AttemptResult =
   | { kind: 'timeout' }
   | { kind: 'connection'; message: string };
 
-export type DeliveryErrorReason = 'timeout' | 'connection' | 'http_4xx' | 'http_429' | 'http_5xx';
+export const DELIVERY_ERROR_REASONS = ['timeout', 'connection', 'http_4xx', 'http_429', 'http_5xx'] as const;
+export type DeliveryErrorReason = (typeof DELIVERY_ERROR_REASONS)[number];
 
 export type NextStep =
   | { action: 'delivered' }

@@ -15,7 +15,8 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 /** Five minutes either way: replay protection that still tolerates ordinary clock skew. */
 export const DEFAULT_TOLERANCE_SECONDS = 5 * 60;
 
-export type SignatureFailureReason = 'missing' | 'malformed' | 'mismatch' | 'expired';
+export const SIGNATURE_FAILURE_REASONS = ['missing', 'malformed', 'mismatch', 'expired'] as const;
+export type SignatureFailureReason = (typeof SIGNATURE_FAILURE_REASONS)[number];
 export type VerifyResult = { ok: true } | { ok: false; reason: SignatureFailureReason; detail: string };
 
 /** Decodes a `whsec_<base64>` secret into its key bytes; throws on any other form. */

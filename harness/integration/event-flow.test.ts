@@ -15,7 +15,7 @@ import { percentile, runOpenModel } from '../load/open-model.ts';
 import { createEvent } from '../load/publisher-client.ts';
 import { scrape, sumOf, type Sample } from '../stack/scrape.ts';
 import { startStack, type Stack } from '../stack/stack.ts';
-import { countDeliveries, ERROR_ONLY_METRICS, newSecret, tempDir, waitForAllDelivered, writeArtifact } from './support.ts';
+import { countDeliveries, newSecret, tempDir, waitForAllDelivered, writeArtifact } from './support.ts';
 
 const secret = newSecret();
 const keys = parseSecrets(secret);
@@ -186,9 +186,7 @@ describe('telemetry', () => {
       expect(lint, `${service.name} /metrics`).toBe('');
       for (const s of (await scrape(service.url))) exposed.add(s.name);
     }
-    // Error-only series appear once something fails; failure-recovery.test.ts checks those.
-    const required = ALL_METRICS.filter((m) => !ERROR_ONLY_METRICS.includes(m.name));
-    const missing = required.flatMap((m) => exposedSeriesNames(m)).filter((n) => !exposed.has(n));
+    const missing = ALL_METRICS.flatMap((m) => exposedSeriesNames(m)).filter((n) => !exposed.has(n));
     expect(missing).toEqual([]);
     const http = (await scrape(stack.gateway.url)).filter((s) => s.name === `${HTTP_SERVER_DURATION_METRIC}_count`);
     expect(http.map((s) => s.labels.http_route)).toContain('/webhooks/buddy-events');

@@ -9,7 +9,7 @@ import { createEvent } from '../load/publisher-client.ts';
 import { scrape, sumOf } from '../stack/scrape.ts';
 import { startStack, type Stack } from '../stack/stack.ts';
 import { sleep } from '../stack/wait.ts';
-import { ERROR_ONLY_METRICS, newSecret, summarize, tempDir, waitForAllDelivered, writeArtifact } from './support.ts';
+import { newSecret, summarize, tempDir, waitForAllDelivered, writeArtifact } from './support.ts';
 
 const secret = newSecret();
 let stack: Stack;
@@ -96,9 +96,6 @@ describe('recovery from faults', () => {
     await stack.nats.start();
     const counts = await waitForAllDelivered(stack.consumerDbPath, during.acknowledged, 90_000, attempted);
     for (const c of counts) expect(c).toMatchObject({ lost: [], duplicated: [], unexpected: [] });
-    // Every error-only metric has now appeared somewhere.
-    const names = new Set([...(await scrape(stack.gateway.url)), ...(await scrape(stack.publisher.url))].map((s) => s.name));
-    expect(ERROR_ONLY_METRICS.filter((n) => !names.has(n))).toEqual([]);
     results.natsStopped = { sent: 40, acknowledged: during.acknowledged.size, ...summarize(counts) };
   }, 150_000);
 

@@ -138,6 +138,39 @@ describe('gateway operations', () => {
   });
 });
 
+describe('fault injection (drills)', () => {
+  it('is absent without GATEWAY_ADMIN_TOKEN', async () => {
+    expect((await fetch(`${stack.gateway.url}/admin/faults`)).status).toBe(404);
+  });
+
+  it('with a token, fails, rejects or delays valid webhooks on request, and counts them as real', async () => {
+    const faulty = await startService('gateway', { name: 'gateway-faults', logDir: path.join(stack.dir, 'logs'), env: { NATS_URL: stack.nats.url, GATEWAY_ADMIN_TOKEN: 'drill' } });
+    const put = (faults: object, token = 'drill') => fetch(`${faulty.url}/admin/faults`, { method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(faults) });
+    const post = () => fetch(`${faulty.url}/webhooks/buddy-events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(buddyEnvelope(2)) });
+    try {
+      expect((await put({ errorRate: 1 }, 'wrong')).status).toBe(401);
+      expect((await put({ errorRate: 2 })).status).toBe(422);
+      expect((await put({ errorRate: 1 })).status).toBe(200);
+      const failed = await post();
+      expect(failed.status).toBe(500);
+      expect(await failed.json()).toMatchObject({ reason: 'injected_fault' });
+      expect((await put({ rejectRate: 1 })).status).toBe(200);
+      expect((await post()).status).toBe(422);
+      expect((await put({ delayMs: 300 })).status).toBe(200);
+      const started = performance.now();
+      expect((await post()).status).toBe(202);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(300);
+      const metrics = await scrape(faulty.url);
+      expect(sumOf(metrics, 'webhook_gateway_errors_total', { reason: 'injected_fault' })).toBe(1);
+      expect(sumOf(metrics, 'webhook_gateway_events_received_total', { outcome: 'invalid', reason: 'injected_rejection' })).toBe(1);
+      expect((await fetch(`${faulty.url}/admin/faults`, { method: 'DELETE', headers: { authorization: 'Bearer drill' } })).status).toBe(200);
+      expect((await post()).status).toBe(202);
+    } finally {
+      await faulty.stop();
+    }
+  });
+});
+
 describe('configuration errors', () => {
   it('stops the publisher at start-up with exit code 78 and names the bad variable', async () => {
     const { command, args } = serviceCommand('publisher');

@@ -8,14 +8,6 @@ import { handledCounts, readDeliveryLog } from '../history/consumer-log.ts';
 import { REPO_ROOT } from '../stack/service.ts';
 import { waitFor } from '../stack/wait.ts';
 
-/** Series that only exist after a failure; the failure-recovery tests make them appear. */
-export const ERROR_ONLY_METRICS = [
-  'webhook_publisher_delivery_errors_total',
-  'webhook_publisher_retries_total',
-  'webhook_gateway_errors_total',
-  'webhook_gateway_bus_publish_errors_total',
-];
-
 export const newSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
 
 export function tempDir(prefix: string): string {

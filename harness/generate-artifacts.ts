@@ -1,0 +1,19 @@
+// Generated observability artifacts: each is rendered from its source and committed.
+// `npm run generate` rewrites them; artifacts.test.ts fails when a committed file drifts.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { DEMO_CONFIG, renderDemoConfig } from '../alertmanager/demo-config.ts';
+import { REPO_ROOT } from './stack/service.ts';
+
+export type GeneratedFile = { path: string; render: () => string };
+
+export const GENERATED_FILES: GeneratedFile[] = [{ path: DEMO_CONFIG, render: () => renderDemoConfig() }];
+
+if (import.meta.main) {
+  for (const file of GENERATED_FILES) {
+    const full = path.join(REPO_ROOT, file.path);
+    mkdirSync(path.dirname(full), { recursive: true });
+    writeFileSync(full, file.render());
+    console.log(`wrote ${file.path}`);
+  }
+}
