@@ -33,5 +33,5 @@ export function demoConfig(production: AlertmanagerConfig, receiverUrl: string):
 export function renderDemoConfig(receiverUrl = DEFAULT_RECEIVER_URL): string {
   const production = parse(readFileSync(path.join(REPO_ROOT, PRODUCTION_CONFIG), 'utf8')) as AlertmanagerConfig;
   const header = `# GENERATED from ${PRODUCTION_CONFIG} by \`npm run generate\`; do not edit.\n# Receivers post to the local alert receiver (${receiverUrl}) instead of Slack and PagerDuty.\n`;
-  return header + stringify(demoConfig(production, receiverUrl), { lineWidth: 0 });
+  return header + stringify(demoConfig(production, receiverUrl), { lineWidth: 0, aliasDuplicateObjects: false });
 }

@@ -3,11 +3,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEMO_CONFIG, renderDemoConfig } from '../alertmanager/demo-config.ts';
+import { renderSloRules, SLO_RULES_FILE } from '../slo/generate-rules.ts';
+import { loadSloSpecs } from '../slo/spec.ts';
 import { REPO_ROOT } from './stack/service.ts';
 
 export type GeneratedFile = { path: string; render: () => string };
 
-export const GENERATED_FILES: GeneratedFile[] = [{ path: DEMO_CONFIG, render: () => renderDemoConfig() }];
+export const GENERATED_FILES: GeneratedFile[] = [
+  { path: DEMO_CONFIG, render: () => renderDemoConfig() },
+  { path: SLO_RULES_FILE, render: () => renderSloRules(loadSloSpecs()) },
+];
 
 if (import.meta.main) {
   for (const file of GENERATED_FILES) {

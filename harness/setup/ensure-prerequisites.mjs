@@ -17,6 +17,8 @@ const DEBIAN = [
   { pkg: 'nats-server', bins: ['nats-server'], for: ['demo', 'test'] },
   { pkg: 'prometheus', bins: ['prometheus', 'promtool'], for: ['demo', 'test'] },
   { pkg: 'prometheus-alertmanager', bins: ['prometheus-alertmanager', 'amtool'], for: ['demo', 'test'] },
+  // Headless browser tests (SLO report, console) drive Debian's Chromium through playwright-core.
+  { pkg: 'chromium', bins: ['chromium'], for: ['test'] },
 ];
 
 function fail(line) {

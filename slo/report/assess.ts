@@ -1,0 +1,82 @@
+// From raw SLI numbers to the figures leadership reads. Pure.
+import { BURN_RATE_ALERTS } from '../generate-rules.ts';
+import { errorBudgetOf } from '../spec.ts';
+
+export type Status = 'Healthy' | 'At risk' | 'Exhausted' | 'No data';
+export const BURN_WINDOWS = ['1h', '6h', '1d', '3d'] as const;
+export type BurnWindow = (typeof BURN_WINDOWS)[number];
+
+/** Error ratio over a window, or undefined when there was no traffic in it. */
+export type Ratio = number | undefined;
+
+export type SloRaw = {
+  objective: number;
+  window: Ratio;
+  previousWindow: Ratio;
+  burnWindows: Record<BurnWindow, Ratio>;
+};
+
+export type SloAssessment = {
+  objective: number;
+  errorBudget: number;
+  achieved: number | null;
+  budgetRemaining: number | null;
+  burnRates: Record<BurnWindow, number | null>;
+  status: Status;
+  previous: { achieved: number | null; budgetRemaining: number | null };
+  /** Current minus previous window: SLI in percentage points, budget remaining as a fraction. */
+  delta: { achievedPoints: number | null; budgetRemaining: number | null };
+};
+
+/** Less than a quarter of the budget left is worth a leader's attention before it is gone. */
+export const AT_RISK_BUDGET = 0.25;
+
+/** Long-window burn thresholds of the alerts: burning above any of them means the budget will not last. */
+const LONG_WINDOW_THRESHOLDS: Partial<Record<BurnWindow, number>> = Object.fromEntries(
+  [...BURN_RATE_ALERTS.page, ...BURN_RATE_ALERTS.ticket].map((a) => [a.long, a.factor]),
+);
+
+export function assess(raw: SloRaw): SloAssessment {
+  const errorBudget = errorBudgetOf(raw.objective);
+  const remaining = (ratio: Ratio) => (ratio === undefined ? null : 1 - ratio / errorBudget);
+  const achieved = (ratio: Ratio) => (ratio === undefined ? null : 1 - ratio);
+  const burnRates = Object.fromEntries(BURN_WINDOWS.map((w) => [w, raw.burnWindows[w] === undefined ? null : raw.burnWindows[w]! / errorBudget])) as Record<BurnWindow, number | null>;
+  const budgetRemaining = remaining(raw.window);
+  const previous = { achieved: achieved(raw.previousWindow), budgetRemaining: remaining(raw.previousWindow) };
+
+  let status: Status;
+  if (budgetRemaining === null) status = 'No data';
+  else if (budgetRemaining <= 0) status = 'Exhausted';
+  else if (budgetRemaining < AT_RISK_BUDGET || BURN_WINDOWS.some((w) => (burnRates[w] ?? 0) > (LONG_WINDOW_THRESHOLDS[w] ?? Infinity))) status = 'At risk';
+  else status = 'Healthy';
+
+  const current = achieved(raw.window);
+  return {
+    objective: raw.objective,
+    errorBudget,
+    achieved: current,
+    budgetRemaining,
+    burnRates,
+    status,
+    previous,
+    delta: {
+      achievedPoints: current !== null && previous.achieved !== null ? (current - previous.achieved) * 100 : null,
+      budgetRemaining: budgetRemaining !== null && previous.budgetRemaining !== null ? budgetRemaining - previous.budgetRemaining : null,
+    },
+  };
+}
+
+/** Budget burn-down over the window: after each step, the share of the whole window's budget left. */
+export function burnDown(steps: { bad: number; total: number }[], objective: number): number[] {
+  const allowed = errorBudgetOf(objective) * steps.reduce((sum, s) => sum + s.total, 0);
+  let spent = 0;
+  return steps.map((s) => {
+    spent += s.bad;
+    return allowed > 0 ? 1 - spent / allowed : 1;
+  });
+}
+
+/** Burn rate per step (error ratio over the budget); null for a step without traffic. */
+export function stepBurnRates(steps: { bad: number; total: number }[], objective: number): (number | null)[] {
+  return steps.map((s) => (s.total > 0 ? s.bad / s.total / errorBudgetOf(objective) : null));
+}

@@ -1,0 +1,113 @@
+// report.json, report.md and report.html from one report model. Pure.
+import type { SloAssessment } from './assess.ts';
+import { BURN_WINDOWS } from './assess.ts';
+import type { ReportWindow } from './gather.ts';
+import { lineChart } from './svg-chart.ts';
+
+export type SloReport = SloAssessment & {
+  name: string;
+  displayName: string;
+  description: string;
+  service: string;
+  series: { time: number[]; budgetRemaining: number[]; burnRate: (number | null)[] };
+};
+
+export type Report = { generatedAt: string; prometheusUrl: string; at: string; window: ReportWindow; slos: SloReport[] };
+
+const pct = (v: number | null, digits = 3) => (v === null ? 'n/a' : `${+(v * 100).toFixed(digits)}%`);
+const times = (v: number | null) => (v === null ? 'n/a' : `${+v.toFixed(2)}x`);
+const signed = (v: number | null, unit: string, digits = 3) => (v === null ? 'n/a' : `${v >= 0 ? '+' : ''}${+v.toFixed(digits)}${unit}`);
+const isoDay = (s: number) => new Date(s * 1000).toISOString().replace('.000Z', 'Z');
+
+const STATUS_COLOR: Record<string, string> = { Healthy: '#15803d', 'At risk': '#b45309', Exhausted: '#b91c1c', 'No data': '#6b7280' };
+
+export function renderMarkdown(report: Report): string {
+  const lines = [
+    '# SLO burn report: webhook event bus',
+    '',
+    `Window: ${report.window.label} (${isoDay(report.window.start)} to ${isoDay(report.window.end)}), compared with the window before it. Generated ${report.generatedAt} from ${report.prometheusUrl}.`,
+    '',
+    '## Summary',
+    '',
+    '| SLO | Objective | Achieved | Error budget left | Burn 1h / 6h / 1d / 3d | Status | Change vs previous window |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...report.slos.map(
+      (s) =>
+        `| ${s.displayName} | ${pct(s.objective)} | ${pct(s.achieved)} | ${pct(s.budgetRemaining, 1)} | ${BURN_WINDOWS.map((w) => times(s.burnRates[w])).join(' / ')} | **${s.status}** | ${signed(s.delta.achievedPoints, ' pp')} |`,
+    ),
+    '',
+    'Burn rate 1x spends the budget exactly over the window; the alerts page at 14.4x (1h) or 6x (6h) and open a ticket at 3x (1d) or 1x (3d).',
+    'Status: Exhausted when no budget is left, At risk below 25 % left or when a long-window burn rate is above its alert threshold, No data when there was no traffic.',
+  ];
+  for (const s of report.slos) {
+    lines.push(
+      '',
+      `## ${s.displayName}`,
+      '',
+      `${s.description} Service: ${s.service}. Objective ${pct(s.objective)}, so the error budget is ${pct(s.errorBudget)} of events.`,
+      '',
+      `- Status: **${s.status}**`,
+      `- Achieved: ${pct(s.achieved)} (previous window ${pct(s.previous.achieved)}, change ${signed(s.delta.achievedPoints, ' percentage points')})`,
+      `- Error budget left: ${pct(s.budgetRemaining, 1)} (previous window ${pct(s.previous.budgetRemaining, 1)})`,
+      `- Burn rates: ${BURN_WINDOWS.map((w) => `${w} ${times(s.burnRates[w])}`).join(', ')}`,
+    );
+  }
+  return lines.join('\n') + '\n';
+}
+
+const escape = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+
+export function renderHtml(report: Report): string {
+  const rows = report.slos
+    .map(
+      (s) => `<tr><td>${escape(s.displayName)}</td><td>${pct(s.objective)}</td><td class="num" data-field="achieved">${pct(s.achieved)}</td><td class="num" data-field="budget">${pct(s.budgetRemaining, 1)}</td><td class="num">${BURN_WINDOWS.map((w) => times(s.burnRates[w])).join(' / ')}</td><td><span class="status" style="background:${STATUS_COLOR[s.status]}">${s.status}</span></td><td class="num">${signed(s.delta.achievedPoints, ' pp')}</td></tr>`,
+    )
+    .join('\n');
+  const sections = report.slos
+    .map((s) => {
+      const points = <T,>(values: T[]) => s.series.time.map((t, i) => [t, values[i] ?? null] as [number, number | null]);
+      const burnDownChart = lineChart([{ name: 'error budget left', color: '#2563eb', points: points(s.series.budgetRemaining) }], {
+        title: `${s.displayName}: error budget burn-down`,
+        yFormat: (v) => `${Math.round(v * 100)}%`,
+        yMin: Math.min(0, ...s.series.budgetRemaining),
+        yMax: 1,
+        thresholds: [{ value: 0, label: 'exhausted', color: '#b91c1c' }],
+        xStart: report.window.start,
+        xEnd: report.window.end,
+      });
+      const burnChart = lineChart([{ name: 'burn rate', color: '#d97706', points: points(s.series.burnRate) }], {
+        title: `${s.displayName}: burn rate`,
+        yFormat: (v) => `${+v.toFixed(1)}x`,
+        yMin: 0,
+        thresholds: [
+          { value: 14.4, label: '14.4x page', color: '#b91c1c' },
+          { value: 6, label: '6x page', color: '#dc2626' },
+          { value: 3, label: '3x ticket', color: '#b45309' },
+          { value: 1, label: '1x', color: '#6b7280' },
+        ],
+        xStart: report.window.start,
+        xEnd: report.window.end,
+      });
+      const noData = s.status === 'No data' ? '<p class="nodata">No data: there was no traffic for this SLO in the window, so nothing can be said about it.</p>' : '';
+      return `<section id="${s.name}"><h2>${escape(s.displayName)} <span class="status" style="background:${STATUS_COLOR[s.status]}">${s.status}</span></h2>
+<p>${escape(s.description)} Objective ${pct(s.objective)}; achieved ${pct(s.achieved)} (previous window ${pct(s.previous.achieved)}); error budget left ${pct(s.budgetRemaining, 1)}.</p>${noData}
+<div class="charts">${burnDownChart}${burnChart}</div></section>`;
+    })
+    .join('\n');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>SLO burn report: webhook event bus</title>
+<style>
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#111827;max-width:1360px;margin:24px auto;padding:0 16px}
+table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #e5e7eb;padding:6px 8px;text-align:left}td.num{font-variant-numeric:tabular-nums}
+.status{color:#fff;border-radius:4px;padding:1px 8px;font-size:12px}.charts{display:flex;flex-wrap:wrap;gap:16px}.nodata{color:#6b7280}
+section{margin-top:28px}h1{font-size:22px}h2{font-size:17px}
+</style></head><body>
+<h1>SLO burn report: webhook event bus</h1>
+<p>Window: ${escape(report.window.label)} (${isoDay(report.window.start)} to ${isoDay(report.window.end)}), compared with the window before it. Generated ${escape(report.generatedAt)}.</p>
+<table id="summary"><thead><tr><th>SLO</th><th>Objective</th><th>Achieved</th><th>Error budget left</th><th>Burn 1h / 6h / 1d / 3d</th><th>Status</th><th>Change</th></tr></thead><tbody>
+${rows}
+</tbody></table>
+${sections}
+</body></html>
+`;
+}

@@ -1,0 +1,116 @@
+// The SLO spec format: OpenSLO v1 `kind: SLO` documents, with Prometheus ratio indicators and our
+// `alerting` extension. Parsed once with zod; everything downstream works on SloSpec.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { z } from 'zod';
+import { REPO_ROOT } from '../harness/stack/service.ts';
+
+export const SLO_SPEC_FILE = 'slo/event-bus.slo.yml';
+
+const query = z.strictObject({
+  metricSource: z.strictObject({ type: z.literal('Prometheus'), spec: z.strictObject({ query: z.string().includes('{{window}}') }) }),
+});
+const severity = z.enum(['critical', 'warning']);
+const alertKind = z.strictObject({ severity });
+
+const duration = z.string().regex(/^\d+[mhdw]$|^1M$/, 'durations look like 30d, 4w or 1M (calendar month)');
+
+const sloDocument = z.strictObject({
+  apiVersion: z.literal('openslo/v1'),
+  kind: z.literal('SLO'),
+  metadata: z.strictObject({ name: z.string().regex(/^[a-z][a-z0-9-]*$/), displayName: z.string() }),
+  spec: z.strictObject({
+    description: z.string(),
+    service: z.enum(['publisher', 'gateway', 'consumer']),
+    budgetingMethod: z.literal('Occurrences'),
+    indicator: z.strictObject({
+      metadata: z.strictObject({ name: z.string() }),
+      spec: z.strictObject({
+        ratioMetric: z
+          .strictObject({ counter: z.boolean(), good: query.optional(), bad: query.optional(), total: query })
+          .refine((r) => !r.good !== !r.bad, 'give exactly one of good or bad'),
+      }),
+    }),
+    timeWindow: z
+      .array(
+        z.strictObject({
+          duration,
+          isRolling: z.boolean(),
+          calendar: z.strictObject({ startTime: z.string(), timeZone: z.string() }).optional(),
+        }),
+      )
+      .length(1),
+    objectives: z.array(z.strictObject({ displayName: z.string(), target: z.number().gt(0).lt(1) })).length(1),
+    alerting: z.strictObject({
+      /** CamelCase prefix of the generated alert names, e.g. WebhookDeliverySuccess. */
+      name: z.string().regex(/^[A-Z][A-Za-z0-9]+$/),
+      description: z.string().optional(),
+      runbookUrl: z.url(),
+      page: alertKind,
+      ticket: alertKind,
+      exhausted: alertKind,
+    }),
+  }),
+});
+
+export type SloDocument = z.infer<typeof sloDocument>;
+
+export type SloSpec = {
+  name: string;
+  displayName: string;
+  description: string;
+  service: string;
+  objective: number;
+  objectiveName: string;
+  /** Either the bad-events query or the good-events query, with {{window}} to fill in. */
+  bad?: string;
+  good?: string;
+  total: string;
+  window: { duration: string; rolling: boolean };
+  alerting: SloDocument['spec']['alerting'];
+};
+
+export function toSloSpec(doc: SloDocument): SloSpec {
+  const ratio = doc.spec.indicator.spec.ratioMetric;
+  const window = doc.spec.timeWindow[0]!;
+  return {
+    name: doc.metadata.name,
+    displayName: doc.metadata.displayName,
+    description: doc.spec.description,
+    service: doc.spec.service,
+    objective: doc.spec.objectives[0]!.target,
+    objectiveName: doc.spec.objectives[0]!.displayName,
+    bad: ratio.bad?.metricSource.spec.query,
+    good: ratio.good?.metricSource.spec.query,
+    total: ratio.total.metricSource.spec.query,
+    window: { duration: window.duration, rolling: window.isRolling },
+    alerting: doc.spec.alerting,
+  };
+}
+
+export function parseSloSpecs(yamlText: string): SloSpec[] {
+  const docs = parseAllDocuments(yamlText);
+  return docs.map((doc, i) => {
+    if (doc.errors.length) throw new Error(`SLO document ${i + 1}: ${doc.errors[0]!.message}`);
+    const result = sloDocument.safeParse(doc.toJS());
+    if (!result.success) {
+      throw new Error(`SLO document ${i + 1}: ${result.error.issues.map((e) => `${e.path.join('.')}: ${e.message}`).join('; ')}`);
+    }
+    return toSloSpec(result.data);
+  });
+}
+
+export function loadSloSpecs(file = SLO_SPEC_FILE): SloSpec[] {
+  return parseSloSpecs(readFileSync(path.join(REPO_ROOT, file), 'utf8'));
+}
+
+/** A query with its window filled in. */
+export function withWindow(query: string, window: string): string {
+  return query.replaceAll('{{window}}', window);
+}
+
+/** 1 - objective, rounded so that 0.99 gives exactly 0.01 rather than 0.010000000000000009. */
+export function errorBudgetOf(objective: number): number {
+  return Math.round((1 - objective) * 1e9) / 1e9;
+}
