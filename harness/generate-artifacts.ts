@@ -3,6 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEMO_CONFIG, renderDemoConfig } from '../alertmanager/demo-config.ts';
+import { DASHBOARDS, renderDashboard } from '../dashboards/index.ts';
 import { renderSloRules, SLO_RULES_FILE } from '../slo/generate-rules.ts';
 import { loadSloSpecs } from '../slo/spec.ts';
 import { REPO_ROOT } from './stack/service.ts';
@@ -12,6 +13,7 @@ export type GeneratedFile = { path: string; render: () => string };
 export const GENERATED_FILES: GeneratedFile[] = [
   { path: DEMO_CONFIG, render: () => renderDemoConfig() },
   { path: SLO_RULES_FILE, render: () => renderSloRules(loadSloSpecs()) },
+  ...DASHBOARDS.map((d) => ({ path: d.file, render: () => renderDashboard(d.build) })),
 ];
 
 if (import.meta.main) {

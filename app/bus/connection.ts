@@ -1,7 +1,9 @@
 // One NATS connection per process, reconnecting forever, with its state observable for
 // health checks and fail-fast publishing.
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { observedGauge } from '../telemetry/instruments.ts';
 import type { Logger } from '../telemetry/logger.ts';
+import { METRICS } from '../telemetry/metric-catalog.ts';
 
 export type BusConnection = {
   nc: NatsConnection;
@@ -37,6 +39,8 @@ export async function connectToBus(options: { servers: string[]; name: string; l
     }
   })();
   logger.info({ nats_server: nc.getServer() }, 'nats connected');
+  // NATS itself exposes no Prometheus metrics; its health as each client sees it is the next best thing.
+  observedGauge(METRICS.natsConnected, () => [[{}, connected && !nc.isClosed() ? 1 : 0]]);
   return {
     nc,
     isConnected: () => connected && !nc.isClosed(),

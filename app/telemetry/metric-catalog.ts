@@ -8,7 +8,8 @@ export type ServiceName = 'publisher' | 'gateway' | 'consumer';
 export type MetricDefinition = {
   name: string;
   kind: MetricKind;
-  service: ServiceName;
+  /** The processes that export it. */
+  services: readonly ServiceName[];
   help: string;
   labels: readonly string[];
   unit?: 's';
@@ -30,14 +31,14 @@ export const METRICS = {
   publisherEvents: {
     name: 'webhook_publisher_events_total',
     kind: 'counter',
-    service: 'publisher',
+    services: ['publisher'],
     help: 'Events that left the outbox, by final outcome (delivered or dead_lettered).',
     labels: ['event_type', 'outcome'],
   },
   publisherAttemptDuration: {
     name: 'webhook_publisher_attempt_duration_seconds',
     kind: 'histogram',
-    service: 'publisher',
+    services: ['publisher'],
     help: 'Duration of one webhook delivery attempt.',
     labels: ['event_type', 'status_class'],
     unit: 's',
@@ -46,42 +47,42 @@ export const METRICS = {
   publisherDeliveryErrors: {
     name: 'webhook_publisher_delivery_errors_total',
     kind: 'counter',
-    service: 'publisher',
+    services: ['publisher'],
     help: 'Failed webhook delivery attempts, by reason.',
     labels: ['event_type', 'reason'],
   },
   publisherRetries: {
     name: 'webhook_publisher_retries_total',
     kind: 'counter',
-    service: 'publisher',
+    services: ['publisher'],
     help: 'Retries scheduled after a failed delivery attempt.',
     labels: ['event_type'],
   },
   publisherQueueDepth: {
     name: 'webhook_publisher_queue_depth',
     kind: 'gauge',
-    service: 'publisher',
+    services: ['publisher'],
     help: 'Events waiting in the outbox for delivery.',
     labels: [],
   },
   publisherDeadLetterDepth: {
     name: 'webhook_publisher_dead_letter_depth',
     kind: 'gauge',
-    service: 'publisher',
+    services: ['publisher'],
     help: 'Events in the dead-letter table, waiting for a manual replay.',
     labels: [],
   },
   gatewayEventsReceived: {
     name: 'webhook_gateway_events_received_total',
     kind: 'counter',
-    service: 'gateway',
+    services: ['gateway'],
     help: 'Webhook requests received, by outcome; rejected requests also carry their reason.',
     labels: ['event_type', 'outcome', 'reason'],
   },
   gatewayProcessingDuration: {
     name: 'webhook_gateway_processing_duration_seconds',
     kind: 'histogram',
-    service: 'gateway',
+    services: ['gateway'],
     help: 'Time from request receipt to response, including the JetStream acknowledgement.',
     labels: ['event_type', 'outcome'],
     unit: 's',
@@ -90,14 +91,14 @@ export const METRICS = {
   gatewayErrors: {
     name: 'webhook_gateway_errors_total',
     kind: 'counter',
-    service: 'gateway',
+    services: ['gateway'],
     help: 'Requests answered with a 5xx status, by reason.',
     labels: ['reason'],
   },
   gatewayEventLag: {
     name: 'webhook_gateway_event_lag_seconds',
     kind: 'histogram',
-    service: 'gateway',
+    services: ['gateway'],
     help: 'Receipt time minus the event occurredAt.',
     labels: ['event_type'],
     unit: 's',
@@ -106,28 +107,28 @@ export const METRICS = {
   gatewayBusPublishErrors: {
     name: 'webhook_gateway_bus_publish_errors_total',
     kind: 'counter',
-    service: 'gateway',
+    services: ['gateway'],
     help: 'Failed publishes to JetStream, by reason.',
     labels: ['reason'],
   },
   gatewaySignatureFailures: {
     name: 'webhook_gateway_signature_failures_total',
     kind: 'counter',
-    service: 'gateway',
+    services: ['gateway'],
     help: 'Webhook signature verification failures, by reason.',
     labels: ['reason'],
   },
   consumerEventsProcessed: {
     name: 'event_consumer_events_processed_total',
     kind: 'counter',
-    service: 'consumer',
+    services: ['consumer'],
     help: 'Messages taken from JetStream by each consumer, by outcome.',
     labels: ['consumer', 'event_type', 'outcome'],
   },
   consumerEndToEndLatency: {
     name: 'event_consumer_end_to_end_latency_seconds',
     kind: 'histogram',
-    service: 'consumer',
+    services: ['consumer'],
     help: 'Time from the event occurredAt to the end of its handler.',
     labels: ['consumer'],
     unit: 's',
@@ -136,9 +137,16 @@ export const METRICS = {
   consumerPendingMessages: {
     name: 'event_consumer_pending_messages',
     kind: 'gauge',
-    service: 'consumer',
+    services: ['consumer'],
     help: 'Messages not yet acknowledged by each consumer (pending plus in flight).',
     labels: ['consumer'],
+  },
+  natsConnected: {
+    name: 'event_bus_nats_connected',
+    kind: 'gauge',
+    services: ['gateway', 'consumer'],
+    help: '1 while this process is connected to NATS, 0 while it is reconnecting.',
+    labels: [],
   },
 } as const satisfies Record<string, MetricDefinition>;
 
@@ -152,13 +160,3 @@ export function exposedSeriesNames(metric: Pick<MetricDefinition, 'name' | 'kind
 }
 
 export const ALL_METRICS: readonly MetricDefinition[] = Object.values(METRICS);
-
-/** Names that may appear in PromQL: our families, their histogram series, and the auto-instrumented HTTP metrics. */
-export function knownSeriesNames(): Set<string> {
-  const names = new Set<string>();
-  for (const metric of ALL_METRICS) for (const n of exposedSeriesNames(metric)) names.add(n);
-  for (const n of exposedSeriesNames({ name: HTTP_SERVER_DURATION_METRIC, kind: 'histogram' })) names.add(n);
-  // Added by Prometheus itself to every scrape target.
-  for (const n of ['up', 'scrape_duration_seconds', 'scrape_samples_scraped']) names.add(n);
-  return names;
-}
