@@ -20,7 +20,7 @@ describe('generated dashboards', () => {
   });
 
   it('keeps the panel ids that alert annotations link to', () => {
-    const byUid = new Map(DASHBOARDS.map((d) => [d.uid, committed(d.file)]));
+    const byUid = new Map<string, Dashboard>(DASHBOARDS.map((d) => [d.uid, committed(d.file)]));
     const links = rules.flatMap((r) => (r.annotations?.dashboard ? [{ alert: r.alert, url: new URL(r.annotations.dashboard) }] : []));
     expect(links.length).toBeGreaterThanOrEqual(22);
     for (const { alert, url } of links) {

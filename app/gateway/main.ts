@@ -13,13 +13,22 @@ const config = loadConfigOrExit('gateway', () => parseGatewayConfig(process.env)
 const logger = createLogger('gateway');
 
 const bus = await connectToBus({ servers: config.nats.servers, name: 'csr-gateway', logger });
-await ensureEventStream(bus.nc, {
-  name: config.nats.stream,
-  subjectPrefix: config.nats.subjectPrefix,
-  duplicateWindowSeconds: config.nats.duplicateWindowSeconds,
-  replicas: config.nats.replicas,
-  maxAgeDays: 7,
-});
+// A NATS cluster that is still electing its JetStream leader cannot create a stream yet: keep trying.
+for (let attempt = 1; ; attempt++) {
+  try {
+    await ensureEventStream(bus.nc, {
+      name: config.nats.stream,
+      subjectPrefix: config.nats.subjectPrefix,
+      duplicateWindowSeconds: config.nats.duplicateWindowSeconds,
+      replicas: config.nats.replicas,
+      maxAgeDays: 7,
+    });
+    break;
+  } catch (err) {
+    logger.warn({ err: (err as Error).message, attempt }, 'cannot create the event stream yet, retrying');
+    await new Promise((r) => setTimeout(r, Math.min(5000, 250 * attempt)));
+  }
+}
 const publisher = createEventPublisher(bus, {
   stream: config.nats.stream,
   subjectPrefix: config.nats.subjectPrefix,

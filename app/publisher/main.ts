@@ -5,6 +5,7 @@ import { createLogger } from '../telemetry/logger.ts';
 import { createApp } from './app.ts';
 import { parsePublisherConfig } from './config.ts';
 import { startDeliveryLoop } from './delivery-loop.ts';
+import { createGatewayRotation } from './gateway-rotation.ts';
 import { createPublisherMetrics } from './metrics.ts';
 import { openOutbox } from './outbox.ts';
 import { sendWebhook } from './webhook-client.ts';
@@ -14,6 +15,7 @@ const logger = createLogger('publisher');
 const outbox = openOutbox(config.outboxPath);
 const metrics = createPublisherMetrics(outbox);
 
+const gateways = createGatewayRotation(config.webhookUrls);
 const delivery = config.enabled
   ? startDeliveryLoop({
       outbox,
@@ -22,16 +24,12 @@ const delivery = config.enabled
       policy: config.retry,
       maxInFlight: config.maxInFlight,
       pollIntervalMs: config.pollIntervalMs,
-      send: (row, attempt) =>
-        sendWebhook({
-          // Each retry moves on to the next gateway URL, so one dead replica costs one attempt.
-          url: config.webhookUrls[(attempt - 1) % config.webhookUrls.length]!,
-          eventId: row.id,
-          body: row.body,
-          keys: config.signingKeys,
-          timeoutMs: config.timeoutMs,
-          nowSeconds: Math.floor(Date.now() / 1000),
-        }),
+      send: async (row, attempt) => {
+        const url = gateways.urlFor(attempt);
+        const result = await sendWebhook({ url, eventId: row.id, body: row.body, keys: config.signingKeys, timeoutMs: config.timeoutMs, nowSeconds: Math.floor(Date.now() / 1000) });
+        if (result.kind !== 'response' || result.status >= 500) gateways.reportFailure(url);
+        return result;
+      },
     })
   : undefined;
 if (!delivery) logger.warn('CSR_WEBHOOK_ENABLED=false: events are queued in the outbox but not delivered');

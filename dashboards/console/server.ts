@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { REPO_ROOT } from '../../harness/stack/service.ts';
-import { DASHBOARDS } from '../index.ts';
+import { DASHBOARD_FILES as DASHBOARDS } from '../catalog.ts';
 
 const PAGE_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'page');
 const UPLOT_DIR = path.join(REPO_ROOT, 'node_modules/uplot/dist');

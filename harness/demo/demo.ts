@@ -1,130 +1,133 @@
-// `npm run demo`: the whole event bus on this machine, no Docker. Starts nats-server (JetStream),
-// the gateway, the consumers and the publisher, drives a steady 50 events/s into the publisher, and
-// prints what arrived every few seconds until Ctrl-C.
-import { rmSync } from 'node:fs';
+// `npm run demo`: the whole event bus on this machine, without Docker. See options.ts for the flags.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { DatabaseSync } from 'node:sqlite';
-import { CONSUMER_NAMES } from '../../app/consumer/handlers/index.ts';
+import { parse, stringify } from 'yaml';
+import { DEFAULT_RECEIVER_URL, DEMO_CONFIG, renderDemoConfig } from '../../alertmanager/demo-config.ts';
+import { startConsole } from '../../dashboards/console/server.ts';
+import { startAlertReceiver } from '../alert-receiver/receiver.ts';
 import { buddyEvent } from '../load/event-factory.ts';
-import { percentile, runOpenModel } from '../load/open-model.ts';
+import { runOpenModel } from '../load/open-model.ts';
 import { createEvent } from '../load/publisher-client.ts';
+import { startAlertmanager } from '../stack/alertmanager.ts';
 import { isPortInUse } from '../stack/ports.ts';
+import { startPrometheus } from '../stack/prometheus.ts';
+import { localPrometheusConfig } from '../stack/prometheus-config.ts';
 import { REPO_ROOT } from '../stack/service.ts';
 import { startStack } from '../stack/stack.ts';
+import { HELP, parseDemoOptions, portsInUse } from './options.ts';
+import { startStatusLine, type StatusLine } from './status-line.ts';
 
-const HELP = `npm run demo -- [options]
-
-Runs the event bus locally: nats-server with JetStream, the CSR gateway, the Q2Q AI / Journey /
-Safety consumers and the Buddy publisher, with a steady load, printing progress until Ctrl-C.
-
-Options:
-  --rate N            events per second sent to the publisher (default 50)
-  --nats-port N       nats-server client port (default 4222)
-  --gateway-port N    gateway port (default 3000)
-  --publisher-port N  publisher port (default 3001)
-  --consumer-port N   consumer port (default 3002)
-  --state-dir DIR     where every process keeps its data and logs (default .demo)
-  --fresh             wipe the state directory first
-  --interval S        seconds between progress lines (default 5)
-  -h, --help          this text
-`;
-
-const { values } = parseArgs({
-  options: {
-    rate: { type: 'string', default: '50' },
-    'nats-port': { type: 'string', default: '4222' },
-    'gateway-port': { type: 'string', default: '3000' },
-    'publisher-port': { type: 'string', default: '3001' },
-    'consumer-port': { type: 'string', default: '3002' },
-    'state-dir': { type: 'string', default: '.demo' },
-    fresh: { type: 'boolean', default: false },
-    interval: { type: 'string', default: '5' },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-});
-if (values.help) {
+let options;
+try {
+  options = parseDemoOptions(process.argv.slice(2));
+} catch (err) {
+  console.error(`demo: ${(err as Error).message} (npm run demo -- --help lists the options)`);
+  process.exit(2);
+}
+if (options === 'help') {
   process.stdout.write(HELP);
   process.exit(0);
 }
+const startedAt = Date.now();
 
-const rate = Number(values.rate);
-const ports = {
-  nats: Number(values['nats-port']),
-  gateway: Number(values['gateway-port']),
-  publisher: Number(values['publisher-port']),
-  consumer: Number(values['consumer-port']),
-};
-const stateDir = path.resolve(REPO_ROOT, values['state-dir']);
-
-for (const [name, port] of Object.entries(ports)) {
+for (const { port, what, option } of portsInUse(options)) {
   if (await isPortInUse(port)) {
-    console.error(`Port ${port} (${name}) is already in use: stop whatever holds it, or run npm run demo -- --${name}-port <free port>.`);
+    console.error(`Port ${port} (${what}) is already in use: stop whatever holds it, or move it with npm run demo -- ${option} <free port>.`);
     process.exit(1);
   }
 }
-if (values.fresh) rmSync(stateDir, { recursive: true, force: true });
+if (options.fresh) rmSync(options.stateDir, { recursive: true, force: true });
+mkdirSync(options.stateDir, { recursive: true });
 
-console.log(`Starting the stack in ${path.relative(process.cwd(), stateDir) || stateDir} ...`);
-const startedAt = Date.now();
-const stack = await startStack({ dir: stateDir, natsPort: ports.nats, ports: { gateway: ports.gateway, publisher: ports.publisher, consumer: ports.consumer } });
+// One signing secret per state directory, so a second run verifies what the first one queued.
+const secretFile = path.join(options.stateDir, 'signing-secret');
+if (!existsSync(secretFile)) writeFileSync(secretFile, `whsec_${randomBytes(32).toString('base64')}`, { mode: 0o600 });
+const signingSecret = readFileSync(secretFile, 'utf8').trim();
+
+const shown = path.relative(process.cwd(), options.stateDir) || options.stateDir;
+console.log(`Starting the ${options.topology} topology; state in ${shown} ...`);
+const { ports } = options;
+const stack = await startStack({
+  dir: options.stateDir,
+  topology: options.topology,
+  signingSecret,
+  natsPorts: ports.nats,
+  natsMonitorPorts: ports.natsMonitor,
+  gatewayPorts: ports.gateway,
+  ports: { publisher: ports.publisher, consumer: ports.consumer },
+  gatewayEnv: { GATEWAY_ADMIN_TOKEN: options.adminToken },
+  publisherEnv: { PUBLISHER_ADMIN_TOKEN: options.adminToken },
+});
+
+let status: StatusLine | undefined;
+const receiver = await startAlertReceiver({ port: ports.receiver, log: (line) => (status ? status.log(line) : console.log(line)) });
+// The committed demo configuration, as compose uses it; rendered afresh only for another receiver port.
+let alertmanagerConfig = path.join(REPO_ROOT, DEMO_CONFIG);
+if (receiver.url !== DEFAULT_RECEIVER_URL) {
+  const config = parse(renderDemoConfig(receiver.url));
+  config.templates = [path.join(REPO_ROOT, 'alertmanager/templates/*.tmpl')];
+  alertmanagerConfig = path.join(options.stateDir, 'alertmanager.yml');
+  writeFileSync(alertmanagerConfig, stringify(config));
+}
+const alertmanager = await startAlertmanager({ configFile: alertmanagerConfig, dir: path.join(options.stateDir, 'alertmanager'), port: ports.alertmanager });
+const prometheus = await startPrometheus({
+  dir: path.join(options.stateDir, 'prometheus'),
+  port: ports.prometheus,
+  config: localPrometheusConfig({
+    targets: { gateway: stack.gateways.map((g) => g.url), publisher: [stack.publisher.url], consumer: [stack.consumer.url] },
+    alertmanagerUrl: alertmanager.url,
+    scrapeInterval: options.scrapeInterval,
+  }),
+});
+const consoleServer = await startConsole({ prometheusUrl: prometheus.url, alertmanagerUrl: alertmanager.url, port: ports.console });
+
 console.log(`
-  Publisher API    ${stack.publisher.url}/events       POST events here (Buddy System)
-  Publisher health ${stack.publisher.url}/health       outbox and dead-letter depth
-  Gateway webhook  ${stack.webhookUrl}  (CSR Platform)
-  Gateway health   ${stack.gateway.url}/health/all
-  Metrics          ${stack.publisher.url}/metrics  ${stack.gateway.url}/metrics  ${stack.consumer.url}/metrics
-  NATS             ${stack.nats.url}   monitoring ${stack.nats.monitorUrl}
-  Logs and data    ${stateDir}
-Ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s. Sending ${rate} events/s; Ctrl-C stops everything.
+  Console          ${consoleServer.url}   dashboards, firing alerts with runbooks, SLO status
+  Prometheus       ${prometheus.url}   targets, the ten alerts and the SLO rules
+  Alertmanager     ${alertmanager.url}   routing and inhibition (amtool alert query --alertmanager.url=${alertmanager.url})
+  Alert receiver   ${receiver.url}/notifications   what would have gone to Slack and PagerDuty (also printed below)
+  Publisher API    ${stack.publisher.url}/events   POST events here (Buddy System); health: ${stack.publisher.url}/health
+  Gateway          ${stack.webhookUrls.join('  ')}   (CSR Platform); health: ${stack.gateway.url}/health/all
+  Consumers        ${stack.consumer.url}/health   q2q-ai, journey, safety
+  NATS             ${stack.natsNodes.map((n) => n.url).join(' ')}   monitoring: ${stack.natsNodes.map((n) => n.monitorUrl).join(' ')}
+  Admin token      ${options.adminToken}   gateway fault switch (PUT /admin/faults) and publisher dead-letter API
+  Logs and data    ${options.stateDir}
+Sending ${options.rate} events/s. Ctrl-C stops everything.
 `);
 
 const abort = new AbortController();
-let acknowledged = 0;
-let failed = 0;
-const load = runOpenModel({
-  stages: [{ ratePerSecond: rate, durationMs: 7 * 24 * 3600 * 1000 }],
-  maxInFlight: 500,
-  signal: abort.signal,
-  iteration: async (i) => {
-    const result = await createEvent(stack.publisher.url, buddyEvent(i));
-    if (result.ok) acknowledged++;
-    else failed++;
-    return result;
-  },
-});
+const counters = { acknowledged: 0, failed: 0 };
+const load =
+  options.rate > 0
+    ? runOpenModel({
+        stages: [{ ratePerSecond: options.rate, durationMs: 7 * 24 * 3600 * 1000 }],
+        maxInFlight: 500,
+        signal: abort.signal,
+        iteration: async (i) => {
+          const result = await createEvent(stack.publisher.url, buddyEvent(i));
+          counters[result.ok ? 'acknowledged' : 'failed']++;
+          return result;
+        },
+      })
+    : Promise.resolve();
 
-const inbox = () => new DatabaseSync(stack.consumerDbPath, { readOnly: true });
-let lastReport = Date.now();
-const report = setInterval(async () => {
-  const since = lastReport;
-  lastReport = Date.now();
-  try {
-    const db = inbox();
-    const delivered = db.prepare('SELECT consumer, count(*) AS n FROM processed WHERE handled_at >= ? GROUP BY consumer').all(startedAt) as { consumer: string; n: number }[];
-    const latencies = (db.prepare('SELECT handled_at - occurred_at AS ms FROM processed WHERE handled_at >= ?').all(since) as { ms: number }[]).map((r) => r.ms);
-    db.close();
-    const health = (await (await fetch(`${stack.publisher.url}/health`)).json()) as { outbox: { depth: number }; deadLetter: { depth: number } };
-    const byConsumer = CONSUMER_NAMES.map((c) => `${c}=${delivered.find((d) => d.consumer === c)?.n ?? 0}`).join(' ');
-    const fmt = (p: number) => (latencies.length ? `${percentile(latencies, p)}ms` : '-');
-    console.log(
-      `[${Math.round((Date.now() - startedAt) / 1000)}s] sent=${acknowledged}${failed ? ` failed=${failed}` : ''} outbox=${health.outbox.depth} delivered ${byConsumer} dead-lettered=${health.deadLetter.depth} e2e p50=${fmt(50)} p95=${fmt(95)} p99=${fmt(99)}`,
-    );
-  } catch (err) {
-    console.log(`status unavailable: ${(err as Error).message}`);
-  }
-}, Number(values.interval) * 1000);
+status = startStatusLine({ stack, prometheusUrl: prometheus.url, alertmanagerUrl: alertmanager.url, counters, startedAt });
 
 let stopping = false;
 async function shutdown() {
   if (stopping) return;
   stopping = true;
-  console.log('\nStopping: load, publisher, gateway, consumers, nats-server ...');
-  clearInterval(report);
+  status?.stop();
+  console.log('\nStopping: load, console, Prometheus, Alertmanager, publisher, gateway, consumers, nats-server ...');
   abort.abort();
   await load;
+  await consoleServer.close();
+  await prometheus.stop();
+  await alertmanager.stop();
+  await receiver.close();
   await stack.stop();
-  console.log('Stopped. State kept in', stateDir, '(delete it, or pass --fresh, to start clean).');
+  console.log(`Stopped. State kept in ${shown} (delete it, or pass --fresh, to start clean).`);
   process.exit(0);
 }
 process.on('SIGINT', () => void shutdown());

@@ -19,6 +19,8 @@ const DEBIAN = [
   { pkg: 'prometheus-alertmanager', bins: ['prometheus-alertmanager', 'amtool'], for: ['demo', 'test'] },
   // Headless browser tests (SLO report, console) drive Debian's Chromium through playwright-core.
   { pkg: 'chromium', bins: ['chromium'], for: ['test'] },
+  // Validates compose/docker-compose.yml offline; no Docker engine is needed.
+  { pkg: 'docker-compose', bins: ['docker-compose'], for: ['test'] },
 ];
 
 function fail(line) {

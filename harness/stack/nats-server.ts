@@ -123,3 +123,30 @@ async function startNatsContainer(options: NatsServerOptions): Promise<NatsServe
     isRunning: () => container !== undefined,
   };
 }
+
+/**
+ * A JetStream cluster of `size` nodes on loopback (the clustered topology), ready once it has
+ * elected a JetStream meta leader.
+ */
+export async function startNatsCluster(options: { dir: string; size?: number; ports?: number[]; monitorPorts?: number[] }): Promise<NatsServer[]> {
+  const size = options.size ?? 3;
+  const routePorts = await Promise.all(Array.from({ length: size }, () => freePort()));
+  const routes = routePorts.map((p) => `nats://127.0.0.1:${p}`);
+  const nodes = await Promise.all(
+    routePorts.map((routePort, i) =>
+      startNatsBinary({
+        dir: options.dir,
+        name: `nats-${i + 1}`,
+        port: options.ports?.[i],
+        monitorPort: options.monitorPorts?.[i],
+        cluster: { name: 'event-bus', port: routePort, routes },
+      }),
+    ),
+  );
+  await waitFor('the JetStream cluster to elect a meta leader', async () => {
+    const res = await fetch(`${nodes[0]!.monitorUrl}/jsz`);
+    const jsz = (await res.json()) as { meta_cluster?: { leader?: string; cluster_size?: number } };
+    return Boolean(jsz.meta_cluster?.leader) && (jsz.meta_cluster?.cluster_size ?? 0) >= size;
+  }, { timeoutMs: 30_000, intervalMs: 250 });
+  return nodes;
+}
