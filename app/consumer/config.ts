@@ -17,6 +17,9 @@ const schema = z.object({
   CONSUMER_MAX_DELIVER: env.positiveInt(10),
   // Long enough for a slow handler; short enough that a crashed consumer's messages come back quickly.
   CONSUMER_ACK_WAIT_MS: env.positiveInt(30_000),
+  // false reproduces the Phase 1 design for the chaos harness: no inbox dedup, so a redelivery
+  // runs the handler again. Never turn it off in production.
+  CONSUMER_DEDUP: env.bool(true),
   // Adds a delay to every handler: the "slow consumer" fault used by the lag drill.
   CONSUMER_HANDLER_DELAY_MS: env.nonNegativeInt(0),
 });
@@ -30,6 +33,7 @@ export type ConsumerConfig = {
   maxDeliver: number;
   ackWaitMs: number;
   handlerDelayMs: number;
+  dedup: boolean;
 };
 
 export function parseConsumerConfig(source: Record<string, string | undefined>): ConsumerConfig {
@@ -43,5 +47,6 @@ export function parseConsumerConfig(source: Record<string, string | undefined>):
     maxDeliver: e.CONSUMER_MAX_DELIVER,
     ackWaitMs: e.CONSUMER_ACK_WAIT_MS,
     handlerDelayMs: e.CONSUMER_HANDLER_DELAY_MS,
+    dedup: e.CONSUMER_DEDUP,
   };
 }

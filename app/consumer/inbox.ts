@@ -46,7 +46,8 @@ export type Delivery = { deliveryCount: number; streamSeq: number; traceId?: str
 
 export type Inbox = ReturnType<typeof openInbox>;
 
-export function openInbox(file: string, handlerSchemas: readonly string[]) {
+export function openInbox(file: string, handlerSchemas: readonly string[], options: { dedup?: boolean } = {}) {
+  const dedup = options.dedup ?? true;
   if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
   const db = new DatabaseSync(file);
   // FULL: the ack to JetStream follows the commit, so the commit must survive a power cut.
@@ -74,9 +75,9 @@ export function openInbox(file: string, handlerSchemas: readonly string[]) {
     handleOnce(consumer: string, event: EventEnvelope, delivery: Delivery, now: number, effect: (db: DatabaseSync) => void): 'handled' | 'duplicate' {
       db.exec('BEGIN IMMEDIATE');
       try {
-        const inserted = markSeen.run(
-          consumer, event.id, event.type, Date.parse(event.occurredAt), now, delivery.deliveryCount, delivery.streamSeq, delivery.traceId ?? null,
-        ).changes === 1;
+        const inserted =
+          markSeen.run(consumer, event.id, event.type, Date.parse(event.occurredAt), now, delivery.deliveryCount, delivery.streamSeq, delivery.traceId ?? null).changes === 1 ||
+          !dedup;
         if (inserted) effect(db);
         const outcome = inserted ? 'handled' : 'duplicate';
         logDelivery.run(consumer, event.id, outcome, delivery.deliveryCount, delivery.streamSeq, now);

@@ -14,7 +14,8 @@ import { processMessage } from './process-message.ts';
 const config = loadConfigOrExit('consumer', () => parseConsumerConfig(process.env));
 const logger = createLogger('consumer');
 const handlers = createHandlers({ safetyWords: config.safetyWords });
-const inbox = openInbox(config.dbPath, handlers.map((h) => h.schema));
+const inbox = openInbox(config.dbPath, handlers.map((h) => h.schema), { dedup: config.dedup });
+if (!config.dedup) logger.warn('CONSUMER_DEDUP=false: redeliveries run the handlers again (Phase 1 reproduction)');
 
 const pending = new Map<string, number>();
 const metrics = createConsumerMetrics(() => pending);

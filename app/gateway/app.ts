@@ -128,6 +128,17 @@ export function createApp(deps: GatewayDeps) {
         return reject('invalid', { status: 422, title: 'Injected rejection', reason: 'injected_rejection', detail: 'A drill asked the gateway to reject this event.' });
       }
 
+      if (config.ackMode === 'before-publish') {
+        // The Phase 1 design, kept only to measure what it loses (see config.ts).
+        res.status(202).json({ id: event.id, status: 'accepted', duplicate: false, sequence: null });
+        finish('accepted', 202);
+        publisher.publish(event, body, currentTraceHeaders()).catch((error: unknown) => {
+          metrics.busPublishErrors.add(1, { reason: error instanceof BusPublishError ? error.reason : 'unknown' });
+          logger.error({ event_id: event.id, err: error }, 'publish after 202 failed: the event is lost');
+        });
+        return;
+      }
+
       try {
         const { duplicate, sequence } = await publisher.publish(event, body, currentTraceHeaders());
         res.status(202).json({ id: event.id, status: 'accepted', duplicate, sequence });

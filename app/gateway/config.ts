@@ -24,6 +24,10 @@ const schema = z
     NATS_DUPLICATE_WINDOW_SECONDS: env.positiveInt(600),
     NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
     NATS_PUBLISH_TIMEOUT_MS: env.positiveInt(2000),
+    // after-publish (the only safe mode): 202 only once JetStream has acknowledged the event.
+    // before-publish reproduces the Phase 1 design for the chaos harness (npm run chaos -- --design
+    // phase1-naive): 202 first, publish later, so a crash in between loses an accepted event.
+    GATEWAY_ACK_MODE: z.enum(['after-publish', 'before-publish']).default('after-publish'),
     // Enables the fault-injection switch (/admin/faults) used by drills. Unset: no admin routes at all.
     GATEWAY_ADMIN_TOKEN: env.optionalString(),
     // Shutdown waits this long for in-flight requests before draining NATS anyway.
@@ -59,6 +63,7 @@ export type GatewayConfig = {
   };
   shutdownGraceMs: number;
   adminToken?: string;
+  ackMode: 'after-publish' | 'before-publish';
 };
 
 export function parseGatewayConfig(source: Record<string, string | undefined>): GatewayConfig {
@@ -84,5 +89,6 @@ export function parseGatewayConfig(source: Record<string, string | undefined>): 
     },
     shutdownGraceMs: e.GATEWAY_SHUTDOWN_GRACE_MS,
     adminToken: e.GATEWAY_ADMIN_TOKEN,
+    ackMode: e.GATEWAY_ACK_MODE,
   };
 }

@@ -3,7 +3,7 @@ import type { CreateEventRequest } from './event-factory.ts';
 
 export type CreateResult =
   | { ok: true; id: string; status: number; duplicate: boolean }
-  | { ok: false; id: string; status?: number; errorKind: 'http_4xx' | 'http_5xx' | 'timeout' | 'connection' };
+  | { ok: false; id: string; status?: number; errorKind: 'http_4xx' | 'http_5xx' | 'timeout' | 'refused' | 'connection' };
 
 export async function createEvent(publisherUrl: string, event: CreateEventRequest, timeoutMs = 10_000): Promise<CreateResult> {
   try {
@@ -18,6 +18,9 @@ export async function createEvent(publisherUrl: string, event: CreateEventReques
     return { ok: false, id: event.id, status: res.status, errorKind: res.status >= 500 ? 'http_5xx' : 'http_4xx' };
   } catch (err) {
     const name = (err as Error).name;
-    return { ok: false, id: event.id, errorKind: name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : 'connection' };
+    if (name === 'TimeoutError' || name === 'AbortError') return { ok: false, id: event.id, errorKind: 'timeout' };
+    // Refused: the request never reached the publisher. Any other connection error leaves it unknown.
+    const code = (err as { cause?: { code?: string } }).cause?.code;
+    return { ok: false, id: event.id, errorKind: code === 'ECONNREFUSED' ? 'refused' : 'connection' };
   }
 }

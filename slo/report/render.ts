@@ -2,7 +2,7 @@
 import type { SloAssessment } from './assess.ts';
 import { BURN_WINDOWS } from './assess.ts';
 import type { ReportWindow } from './gather.ts';
-import { lineChart } from './svg-chart.ts';
+import { lineChart } from '../../harness/charts/svg-chart.ts';
 
 export type SloReport = SloAssessment & {
   name: string;

@@ -9,8 +9,12 @@ export type ChartOptions = {
   yMin?: number;
   yMax?: number;
   thresholds?: { value: number; label: string; color: string }[];
+  /** Vertical lines at moments in time (e.g. when a fault was injected). */
+  markers?: { x: number; label: string; color: string }[];
   xStart: number;
   xEnd: number;
+  /** Labels for the x axis; default: dates. */
+  xFormat?: (x: number) => string;
 };
 
 const escape = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
@@ -31,10 +35,12 @@ export function lineChart(series: ChartSeries[], options: ChartOptions): string 
     const v = yMin + f * (yMax - yMin);
     return `<line x1="${pad.left}" x2="${width - pad.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#e5e7eb"/><text x="${pad.left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end" font-size="10" fill="#6b7280">${escape(options.yFormat(v))}</text>`;
   });
+  const xFormat = options.xFormat ?? ((t: number) => new Date(t * 1000).toISOString().slice(0, 10));
   const days = [options.xStart, (options.xStart + options.xEnd) / 2, options.xEnd].map((t, i) => {
     const anchor = ['start', 'middle', 'end'][i];
-    return `<text x="${x(t).toFixed(1)}" y="${height - 8}" text-anchor="${anchor}" font-size="10" fill="#6b7280">${new Date(t * 1000).toISOString().slice(0, 10)}</text>`;
+    return `<text x="${x(t).toFixed(1)}" y="${height - 8}" text-anchor="${anchor}" font-size="10" fill="#6b7280">${escape(xFormat(t))}</text>`;
   });
+  const markers = (options.markers ?? []).map((m) => `<line x1="${x(m.x).toFixed(1)}" x2="${x(m.x).toFixed(1)}" y1="${pad.top}" y2="${height - pad.bottom}" stroke="${m.color}" stroke-dasharray="2 2"><title>${escape(m.label)}</title></line>`);
   const thresholds = (options.thresholds ?? [])
     .filter((t) => t.value >= yMin && t.value <= yMax)
     .map((t) => `<line x1="${pad.left}" x2="${width - pad.right}" y1="${y(t.value).toFixed(1)}" y2="${y(t.value).toFixed(1)}" stroke="${t.color}" stroke-dasharray="4 3"/><text x="${width - pad.right - 2}" y="${(y(t.value) - 3).toFixed(1)}" text-anchor="end" font-size="10" fill="${t.color}">${escape(t.label)}</text>`);
@@ -55,7 +61,7 @@ export function lineChart(series: ChartSeries[], options: ChartOptions): string 
   });
   const legend = series.map((s, i) => `<rect x="${pad.left + i * 130}" y="8" width="10" height="10" fill="${s.color}"/><text x="${pad.left + 14 + i * 130}" y="17" font-size="11" fill="#111827">${escape(s.name)}</text>`);
   return `<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" aria-label="${escape(options.title)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">
-<title>${escape(options.title)}</title>${grid.join('')}${thresholds.join('')}${lines.join('')}${legend.join('')}${days.join('')}
+<title>${escape(options.title)}</title>${grid.join('')}${thresholds.join('')}${markers.join('')}${lines.join('')}${legend.join('')}${days.join('')}
 <line x1="${pad.left}" x2="${pad.left}" y1="${pad.top}" y2="${height - pad.bottom}" stroke="#9ca3af"/>
 </svg>`;
 }

@@ -1,0 +1,116 @@
+// `npm run load -- --preset sustained|burst|ramp [options]`: open-model load on the publisher API.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { lineChart } from '../charts/svg-chart.ts';
+import { startStack, type Stack } from '../stack/stack.ts';
+import { httpOk } from '../stack/wait.ts';
+import { buddyEvent } from './event-factory.ts';
+import { runOpenModel } from './open-model.ts';
+import { PRESETS, summarizeLoad, type LoadSummary, type PresetName } from './presets.ts';
+import { createEvent } from './publisher-client.ts';
+
+const USAGE = `npm run load -- --preset sustained|burst|ramp [options]
+
+Open-model (constant arrival rate) load on the publisher's POST /events, like k6's
+constant-arrival-rate: iterations start on schedule; when --max-in-flight are busy they are dropped
+and counted. Writes load.json, load.md and load-latency.svg to --out.
+
+  --preset P            sustained (50/s for --duration), burst (200 events in 10 s), ramp (25, 50, 100, …/s)
+  --publisher-url URL   the publisher to drive (default http://127.0.0.1:3001, the demo's)
+  --start-stack         start a private stack (nats-server, gateway, consumers, publisher) instead
+  --rate N              sustained: events per second (default 50)
+  --duration S          sustained: seconds (default 60)
+  --stage S             ramp: seconds per stage (default 15)
+  --max-rate N          ramp: the highest stage (default 800)
+  --p99-target-ms N     ramp: the p99 a stage must stay under to count as held (default 250)
+  --max-in-flight N     concurrent iterations before dropping (default 500)
+  --out DIR             where to write the results (default load-results)
+`;
+
+export async function runPreset(options: { preset: PresetName; publisherUrl: string; rate?: number; durationMs?: number; stageMs?: number; maxRate?: number; p99TargetMs?: number; maxInFlight?: number }) {
+  const stages = PRESETS[options.preset](options);
+  const run = await runOpenModel({
+    stages,
+    maxInFlight: options.maxInFlight ?? 500,
+    iteration: (i) => createEvent(options.publisherUrl, buddyEvent(i)),
+  });
+  const summary = summarizeLoad(run, stages, options.preset === 'ramp' ? (options.p99TargetMs ?? 250) : undefined);
+  return { run, stages, summary };
+}
+
+const f = (v: number) => (Number.isFinite(v) ? `${v.toFixed(1)} ms` : 'n/a');
+
+export function loadMarkdown(preset: string, publisherUrl: string, s: LoadSummary): string {
+  return [
+    `# Load: ${preset}`,
+    '',
+    `Target: ${publisherUrl}/events. Scheduled ${s.scheduled}, completed ${s.completed}, dropped ${s.dropped}; achieved ${s.achievedPerSecond.toFixed(1)} events/s.`,
+    `Latency (202 responses): p50 ${f(s.latencyMs.p50)}, p95 ${f(s.latencyMs.p95)}, p99 ${f(s.latencyMs.p99)}, max ${f(s.latencyMs.max)}.`,
+    `Errors by kind: ${Object.entries(s.errorsByKind).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}.`,
+    ...(s.highestRateHeld !== undefined ? [`Highest rate held (p99 under target, no errors, nothing dropped): **${s.highestRateHeld} events/s**.`] : []),
+    '',
+    '| stage rate | scheduled | completed | errors | dropped | achieved/s | p50 | p95 | p99 | held |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...s.stages.map((st) => `| ${st.ratePerSecond}/s | ${st.scheduled} | ${st.completed} | ${st.errors} | ${st.dropped} | ${st.achievedPerSecond.toFixed(1)} | ${f(st.latencyMs.p50)} | ${f(st.latencyMs.p95)} | ${f(st.latencyMs.p99)} | ${st.held ? 'yes' : 'no'} |`),
+    '',
+  ].join('\n');
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      preset: { type: 'string', default: 'sustained' },
+      'publisher-url': { type: 'string', default: 'http://127.0.0.1:3001' },
+      'start-stack': { type: 'boolean', default: false },
+      rate: { type: 'string' },
+      duration: { type: 'string' },
+      stage: { type: 'string' },
+      'max-rate': { type: 'string' },
+      'p99-target-ms': { type: 'string' },
+      'max-in-flight': { type: 'string' },
+      out: { type: 'string', default: 'load-results' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return void process.stdout.write(USAGE);
+  if (!(values.preset in PRESETS)) {
+    process.stderr.write(`load: unknown preset "${values.preset}"\n${USAGE}`);
+    return void (process.exitCode = 2);
+  }
+  let stack: Stack | undefined;
+  let publisherUrl = values['publisher-url'];
+  if (values['start-stack']) {
+    stack = await startStack({ dir: mkdtempSync(path.join(tmpdir(), 'load-stack-')) });
+    publisherUrl = stack.publisher.url;
+  } else if (!(await httpOk(`${publisherUrl}/health`))) {
+    process.stderr.write(`load: no publisher answers at ${publisherUrl}/health; start one with "npm run demo", or pass --start-stack\n`);
+    return void (process.exitCode = 1);
+  }
+  const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  const { run, summary } = await runPreset({
+    preset: values.preset as PresetName,
+    publisherUrl,
+    rate: num(values.rate),
+    durationMs: values.duration ? Number(values.duration) * 1000 : undefined,
+    stageMs: values.stage ? Number(values.stage) * 1000 : undefined,
+    maxRate: num(values['max-rate']),
+    p99TargetMs: num(values['p99-target-ms']),
+    maxInFlight: num(values['max-in-flight']),
+  });
+  await stack?.stop();
+  mkdirSync(values.out, { recursive: true });
+  writeFileSync(path.join(values.out, 'load.json'), JSON.stringify({ preset: values.preset, publisherUrl, summary }, null, 2) + '\n');
+  writeFileSync(path.join(values.out, 'load.md'), loadMarkdown(values.preset, publisherUrl, summary));
+  // Latency of each iteration against its scheduled start, seconds into the run.
+  const points = run.records.map((r) => [(r.scheduledAt - run.startedAt) / 1000, r.ok ? r.latencyMs : null] as [number, number | null]).sort((a, b) => a[0] - b[0]);
+  writeFileSync(
+    path.join(values.out, 'load-latency.svg'),
+    lineChart([{ name: 'latency per iteration', color: '#2563eb', points }], { title: `Load ${values.preset}: latency`, yFormat: (v) => `${Math.round(v)} ms`, yMin: 0, xStart: 0, xEnd: (run.endedAt - run.startedAt) / 1000, xFormat: (x) => `${Math.round(x)} s`, width: 900 }),
+  );
+  process.stdout.write(loadMarkdown(values.preset, publisherUrl, summary));
+  console.log(`wrote ${values.out}/load.json, load.md, load-latency.svg`);
+}
+
+if (import.meta.main) await main();
