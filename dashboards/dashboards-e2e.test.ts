@@ -1,29 +1,26 @@
 // End to end: a real Prometheus scrapes the real services under load, with the alert and SLO rules
 // loaded. Every query of every panel must return data, and the console must draw every panel in
 // headless Chromium (screenshots in test-results/).
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderDemoConfig } from '../alertmanager/demo-config.ts';
-import { startAlertReceiver, type AlertReceiver } from '../harness/alert-receiver/receiver.ts';
 import { newSecret, tempDir } from '../harness/integration/support.ts';
 import { buddyEnvelope, buddyEvent } from '../harness/load/event-factory.ts';
 import { runOpenModel } from '../harness/load/open-model.ts';
 import { createEvent } from '../harness/load/publisher-client.ts';
-import { startAlertmanager, type Alertmanager } from '../harness/stack/alertmanager.ts';
-import { startPrometheus, type Prometheus } from '../harness/stack/prometheus.ts';
-import { localPrometheusConfig } from '../harness/stack/prometheus-config.ts';
+import type { Alertmanager } from '../harness/stack/alertmanager.ts';
+import { startObservedStack, type ObservedStack } from '../harness/stack/observed-stack.ts';
+import type { Prometheus } from '../harness/stack/prometheus.ts';
 import { REPO_ROOT } from '../harness/stack/service.ts';
-import { startStack, type Stack } from '../harness/stack/stack.ts';
+import type { Stack } from '../harness/stack/stack.ts';
 import { waitFor } from '../harness/stack/wait.ts';
 import { startConsole, type Console } from './console/server.ts';
 import { DASHBOARDS } from './index.ts';
 import { expandVariables } from './validate.ts';
 
+let observed: ObservedStack;
 let stack: Stack;
-let receiver: AlertReceiver;
 let alertmanager: Alertmanager;
 let prometheus: Prometheus;
 let consoleServer: Console;
@@ -40,25 +37,9 @@ async function instant(expr: string) {
 }
 
 beforeAll(async () => {
-  const dir = tempDir('dashboards-e2e');
-  stack = await startStack({ dir, signingSecret: newSecret() });
-  receiver = await startAlertReceiver();
-  const amDir = path.join(dir, 'alertmanager');
-  mkdirSync(amDir, { recursive: true });
-  const amConfig = parse(renderDemoConfig(receiver.url));
-  amConfig.templates = [path.join(REPO_ROOT, 'alertmanager/templates/*.tmpl')];
-  writeFileSync(path.join(amDir, 'alertmanager.yml'), stringify(amConfig));
-  alertmanager = await startAlertmanager({ configFile: path.join(amDir, 'alertmanager.yml'), dir: amDir });
-  prometheus = await startPrometheus({
-    dir: path.join(dir, 'prometheus'),
-    config: localPrometheusConfig({
-      targets: { gateway: [stack.gateway.url], publisher: [stack.publisher.url], consumer: [stack.consumer.url] },
-      alertmanagerUrl: alertmanager.url,
-      scrapeInterval: '2s',
-      evaluationInterval: '2s',
-    }),
-    expectRuleGroups: 5,
-  });
+  observed = await startObservedStack({ dir: tempDir('dashboards-e2e'), signingSecret: newSecret(), scrapeInterval: '2s', evaluationInterval: '2s' });
+  ({ stack, alertmanager, prometheus } = observed);
+  await waitFor('rule groups to load', async () => ((await (await fetch(`${prometheus.url}/api/v1/rules`)).json()) as { data: { groups: unknown[] } }).data.groups.length >= 5);
   consoleServer = await startConsole({ prometheusUrl: prometheus.url, alertmanagerUrl: alertmanager.url, rateInterval: '30s' });
   // 50 events/s through the publisher, and two unsigned webhooks a second straight at the gateway,
   // so the signature-failure series move and WebhookSignatureFailures goes pending (ALERTS has data).
@@ -81,10 +62,7 @@ afterAll(async () => {
   load.abort();
   await loadDone;
   await consoleServer?.close();
-  await prometheus?.stop();
-  await alertmanager?.stop();
-  await receiver?.close();
-  await stack?.stop();
+  await observed?.stop();
 });
 
 describe('dashboards against a real Prometheus under load', () => {

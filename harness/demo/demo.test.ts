@@ -35,7 +35,7 @@ const alive = (pid: number) => {
 };
 
 async function freePorts() {
-  const names = ['nats-port', 'nats-monitor-port', 'gateway-port', 'publisher-port', 'consumer-port', 'prometheus-port', 'alertmanager-port', 'receiver-port', 'console-port'];
+  const names = ['nats-port', 'nats-monitor-port', 'gateway-port', 'publisher-port', 'consumer-port', 'prometheus-port', 'alertmanager-port', 'receiver-port', 'console-port', 'control-port'];
   // Cluster topologies take N, N+1, N+2 (NATS) and N, N+10 (gateways): space the bases apart.
   const base = 20_000 + Math.floor(Math.random() * 20_000);
   const args: string[] = [];
@@ -46,7 +46,7 @@ async function freePorts() {
 describe('npm run demo', () => {
   it('documents every option in --help', () => {
     const help = execFileSync(process.execPath, [DEMO, '--help'], { encoding: 'utf8' });
-    for (const option of ['--topology', '--rate', '--nats-port', '--gateway-port', '--publisher-port', '--consumer-port', '--prometheus-port', '--alertmanager-port', '--receiver-port', '--console-port', '--state-dir', '--fresh', '--admin-token', '--scrape-interval']) {
+    for (const option of ['--topology', '--rate', '--nats-port', '--gateway-port', '--publisher-port', '--consumer-port', '--prometheus-port', '--alertmanager-port', '--receiver-port', '--console-port', '--state-dir', '--fresh', '--admin-token', '--scrape-interval', '--control-port']) {
       expect(help).toContain(option);
     }
   });

@@ -2,20 +2,14 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse, stringify } from 'yaml';
-import { DEFAULT_RECEIVER_URL, DEMO_CONFIG, renderDemoConfig } from '../../alertmanager/demo-config.ts';
 import { startConsole } from '../../dashboards/console/server.ts';
-import { startAlertReceiver } from '../alert-receiver/receiver.ts';
 import { buddyEvent } from '../load/event-factory.ts';
 import { runOpenModel } from '../load/open-model.ts';
 import { createEvent } from '../load/publisher-client.ts';
-import { startAlertmanager } from '../stack/alertmanager.ts';
+import { startObservedStack } from '../stack/observed-stack.ts';
 import { isPortInUse } from '../stack/ports.ts';
-import { startPrometheus } from '../stack/prometheus.ts';
-import { localPrometheusConfig } from '../stack/prometheus-config.ts';
-import { REPO_ROOT } from '../stack/service.ts';
-import { startStack } from '../stack/stack.ts';
 import { HELP, parseDemoOptions, portsInUse } from './options.ts';
+import { startControlServer } from './control.ts';
 import { startStatusLine, type StatusLine } from './status-line.ts';
 
 let options;
@@ -48,7 +42,8 @@ const signingSecret = readFileSync(secretFile, 'utf8').trim();
 const shown = path.relative(process.cwd(), options.stateDir) || options.stateDir;
 console.log(`Starting the ${options.topology} topology; state in ${shown} ...`);
 const { ports } = options;
-const stack = await startStack({
+let status: StatusLine | undefined;
+const observed = await startObservedStack({
   dir: options.stateDir,
   topology: options.topology,
   signingSecret,
@@ -58,29 +53,20 @@ const stack = await startStack({
   ports: { publisher: ports.publisher, consumer: ports.consumer },
   gatewayEnv: { GATEWAY_ADMIN_TOKEN: options.adminToken },
   publisherEnv: { PUBLISHER_ADMIN_TOKEN: options.adminToken },
+  receiverPort: ports.receiver,
+  alertmanagerPort: ports.alertmanager,
+  prometheusPort: ports.prometheus,
+  scrapeInterval: options.scrapeInterval,
+  receiverLog: (line) => (status ? status.log(line) : console.log(line)),
 });
-
-let status: StatusLine | undefined;
-const receiver = await startAlertReceiver({ port: ports.receiver, log: (line) => (status ? status.log(line) : console.log(line)) });
-// The committed demo configuration, as compose uses it; rendered afresh only for another receiver port.
-let alertmanagerConfig = path.join(REPO_ROOT, DEMO_CONFIG);
-if (receiver.url !== DEFAULT_RECEIVER_URL) {
-  const config = parse(renderDemoConfig(receiver.url));
-  config.templates = [path.join(REPO_ROOT, 'alertmanager/templates/*.tmpl')];
-  alertmanagerConfig = path.join(options.stateDir, 'alertmanager.yml');
-  writeFileSync(alertmanagerConfig, stringify(config));
-}
-const alertmanager = await startAlertmanager({ configFile: alertmanagerConfig, dir: path.join(options.stateDir, 'alertmanager'), port: ports.alertmanager });
-const prometheus = await startPrometheus({
-  dir: path.join(options.stateDir, 'prometheus'),
-  port: ports.prometheus,
-  config: localPrometheusConfig({
-    targets: { gateway: stack.gateways.map((g) => g.url), publisher: [stack.publisher.url], consumer: [stack.consumer.url] },
-    alertmanagerUrl: alertmanager.url,
-    scrapeInterval: options.scrapeInterval,
-  }),
-});
+const { stack, receiver, alertmanager, prometheus } = observed;
 const consoleServer = await startConsole({ prometheusUrl: prometheus.url, alertmanagerUrl: alertmanager.url, port: ports.console });
+const control = await startControlServer({
+  port: ports.control,
+  token: options.adminToken,
+  stack,
+  info: { prometheusUrl: prometheus.url, alertmanagerUrl: alertmanager.url, publisherUrl: stack.publisher.url, gatewayUrl: stack.gateway.url, webhookUrl: stack.webhookUrl },
+});
 
 console.log(`
   Console          ${consoleServer.url}   dashboards, firing alerts with runbooks, SLO status
@@ -91,7 +77,8 @@ console.log(`
   Gateway          ${stack.webhookUrls.join('  ')}   (CSR Platform); health: ${stack.gateway.url}/health/all
   Consumers        ${stack.consumer.url}/health   q2q-ai, journey, safety
   NATS             ${stack.natsNodes.map((n) => n.url).join(' ')}   monitoring: ${stack.natsNodes.map((n) => n.monitorUrl).join(' ')}
-  Admin token      ${options.adminToken}   gateway fault switch (PUT /admin/faults) and publisher dead-letter API
+  Admin token      ${options.adminToken}   gateway fault switch (PUT /admin/faults), publisher dead-letter API,
+                   and the demo control API at ${control.url} (npm run drill -- <AlertName>)
   Logs and data    ${options.stateDir}
 Sending ${options.rate} events/s. Ctrl-C stops everything.
 `);
@@ -123,10 +110,8 @@ async function shutdown() {
   abort.abort();
   await load;
   await consoleServer.close();
-  await prometheus.stop();
-  await alertmanager.stop();
-  await receiver.close();
-  await stack.stop();
+  await control.close();
+  await observed.stop();
   console.log(`Stopped. State kept in ${shown} (delete it, or pass --fresh, to start clean).`);
   process.exit(0);
 }

@@ -23,6 +23,7 @@ Options:
   --alertmanager-port N       Alertmanager port (default 9093)
   --receiver-port N           local alert receiver port (default 9095)
   --console-port N            console port (default 9300)
+  --control-port N            the demo's control API for npm run drill (default 9301)
   --scrape-interval D         Prometheus scrape interval (default 15s)
   --admin-token T             token for the gateway fault switch and the publisher admin API
                               (default demo-admin-token)
@@ -44,6 +45,7 @@ export type DemoOptions = {
     alertmanager: number;
     receiver: number;
     console: number;
+    control: number;
   };
   scrapeInterval: string;
   adminToken: string;
@@ -66,6 +68,7 @@ export function parseDemoOptions(argv: string[]): DemoOptions | 'help' {
       'alertmanager-port': { type: 'string', default: '9093' },
       'receiver-port': { type: 'string', default: '9095' },
       'console-port': { type: 'string', default: '9300' },
+      'control-port': { type: 'string', default: '9301' },
       'scrape-interval': { type: 'string', default: '15s' },
       'admin-token': { type: 'string', default: 'demo-admin-token' },
       'state-dir': { type: 'string', default: '.demo' },
@@ -98,6 +101,7 @@ export function parseDemoOptions(argv: string[]): DemoOptions | 'help' {
       alertmanager: port('alertmanager-port', values['alertmanager-port']),
       receiver: port('receiver-port', values['receiver-port']),
       console: port('console-port', values['console-port']),
+      control: port('control-port', values['control-port']),
     },
     scrapeInterval: values['scrape-interval'],
     adminToken: values['admin-token'],
@@ -119,5 +123,6 @@ export function portsInUse(options: DemoOptions): { port: number; what: string; 
     { port: p.alertmanager, what: 'Alertmanager', option: '--alertmanager-port' },
     { port: p.receiver, what: 'alert receiver', option: '--receiver-port' },
     { port: p.console, what: 'console', option: '--console-port' },
+    { port: p.control, what: 'control API', option: '--control-port' },
   ];
 }

@@ -9,11 +9,11 @@ export type LocalTargets = { gateway: string[]; publisher: string[]; consumer: s
 
 const hostPort = (url: string) => new URL(url).host;
 
-export function localPrometheusConfig(options: { targets: LocalTargets; alertmanagerUrl?: string; scrapeInterval?: string; evaluationInterval?: string }) {
+export function localPrometheusConfig(options: { targets: LocalTargets; alertmanagerUrl?: string; scrapeInterval?: string; evaluationInterval?: string; ruleFiles?: string[] }) {
   const scrape = (job: string, urls: string[]) => ({ job_name: job, static_configs: [{ targets: urls.map(hostPort) }] });
   return {
     global: { scrape_interval: options.scrapeInterval ?? '15s', evaluation_interval: options.evaluationInterval ?? '15s' },
-    rule_files: ruleFilePaths().map((p) => path.join(REPO_ROOT, p)),
+    rule_files: options.ruleFiles ?? ruleFilePaths().map((p) => path.join(REPO_ROOT, p)),
     ...(options.alertmanagerUrl ? { alerting: { alertmanagers: [{ static_configs: [{ targets: [hostPort(options.alertmanagerUrl)] }] }] } } : {}),
     scrape_configs: [scrape(JOBS.gateway, options.targets.gateway), scrape(JOBS.publisher, options.targets.publisher), scrape(JOBS.consumer, options.targets.consumer)],
   };

@@ -21,7 +21,8 @@ export type Service = {
   stop(): Promise<number | null>;
   /** SIGKILL: the crash case. */
   kill(): Promise<void>;
-  start(): Promise<void>;
+  /** Starts (again); `overrides` add environment for this start only (e.g. a slow-consumer drill). */
+  start(overrides?: Record<string, string>): Promise<void>;
   isRunning(): boolean;
 };
 
@@ -47,8 +48,8 @@ export async function startService(
   const env = { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', OTEL_SERVICE_NAME: name, ...options.env, [PORT_VARIABLE[kind]]: String(port) };
   let proc: Spawned | undefined;
 
-  const start = async () => {
-    proc = spawnLogged(command, args, { env, cwd: REPO_ROOT, logFile });
+  const start = async (overrides: Record<string, string> = {}) => {
+    proc = spawnLogged(command, args, { env: { ...env, ...overrides }, cwd: REPO_ROOT, logFile });
     const current = proc;
     const exited = current.exited.then((code) => {
       throw new Error(`${name} exited with ${code} during start-up; see ${logFile}`);

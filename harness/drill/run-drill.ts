@@ -1,0 +1,85 @@
+// One drill: inject the fault, wait until the alert fires in Alertmanager, print the runbook's
+// Diagnosis and Mitigation, apply the mitigation, wait until the alert resolves. Times are measured.
+import { sleep } from '../stack/wait.ts';
+import type { Drill } from './drills.ts';
+import { runbookFor } from './runbook-sections.ts';
+import type { DrillTarget } from './target.ts';
+
+export type DrillResult = {
+  alert: string;
+  fault: string;
+  mitigation: string;
+  timeScale: number;
+  timeToFireMs: number | null;
+  timeToResolveMs: number | null;
+  pass: boolean;
+  error?: string;
+};
+
+async function firing(t: DrillTarget, alert: string): Promise<boolean> {
+  const filter = encodeURIComponent(`alertname="${alert}"`);
+  const res = await fetch(`${t.alertmanagerUrl}/api/v2/alerts?active=true&silenced=false&inhibited=false&filter=${filter}`);
+  return ((await res.json()) as unknown[]).length > 0;
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<number | null> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    if (await check().catch(() => false)) return Date.now() - started;
+    await sleep(1000);
+  }
+  return null;
+}
+
+/** The slowest alerts need `for: 10m` on top of a 5-minute rate window; a scaled rule set divides both. */
+export function drillTimeouts(timeScale: number) {
+  return { fireMs: (20 * 60_000) / timeScale + 90_000, resolveMs: (12 * 60_000) / timeScale + 90_000 };
+}
+
+export async function runDrill(t: DrillTarget, drill: Drill, print: (line: string) => void = console.log): Promise<DrillResult> {
+  const timeouts = drillTimeouts(t.timeScale);
+  const result: DrillResult = { alert: drill.alert, fault: drill.fault, mitigation: drill.mitigation, timeScale: t.timeScale, timeToFireMs: null, timeToResolveMs: null, pass: false };
+  print(`\n== ${drill.alert}${t.timeScale > 1 ? ` (rules scaled down ${t.timeScale}x)` : ''}`);
+  if (await firing(t, drill.alert)) {
+    result.error = 'already firing before the fault was injected';
+    print(`   ${result.error}; skipped`);
+    return result;
+  }
+  let mitigated = false;
+  try {
+    print(`   fault: ${drill.fault}`);
+    await drill.inject(t);
+    result.timeToFireMs = await until(() => firing(t, drill.alert), timeouts.fireMs);
+    if (result.timeToFireMs === null) throw new Error(`did not fire within ${Math.round(timeouts.fireMs / 1000)} s`);
+    print(`   fired in Alertmanager after ${(result.timeToFireMs / 1000).toFixed(1)} s`);
+    const runbook = runbookFor(drill.alert);
+    print(`\n-- Runbook: Diagnosis\n${runbook.diagnosis}\n\n-- Runbook: Mitigation\n${runbook.mitigation}\n`);
+    print(`   mitigation: ${drill.mitigation}`);
+    await drill.mitigate(t);
+    mitigated = true;
+    result.timeToResolveMs = await until(async () => !(await firing(t, drill.alert)), timeouts.resolveMs);
+    if (result.timeToResolveMs === null) throw new Error(`did not resolve within ${Math.round(timeouts.resolveMs / 1000)} s`);
+    print(`   resolved after ${(result.timeToResolveMs / 1000).toFixed(1)} s`);
+    result.pass = true;
+  } catch (err) {
+    result.error = (err as Error).message;
+    print(`   FAILED: ${result.error}`);
+  } finally {
+    if (!mitigated) await drill.mitigate(t).catch(() => undefined);
+  }
+  return result;
+}
+
+export function drillMarkdown(results: DrillResult[]): string {
+  const s = (ms: number | null) => (ms === null ? '–' : `${(ms / 1000).toFixed(1)} s`);
+  return [
+    '# Drill report',
+    '',
+    '| alert | fault | time to fire | time to resolve | result |',
+    '| --- | --- | --- | --- | --- |',
+    ...results.map((r) => `| ${r.alert}${r.timeScale > 1 ? ` (scaled ${r.timeScale}x)` : ''} | ${r.fault} | ${s(r.timeToFireMs)} | ${s(r.timeToResolveMs)} | ${r.pass ? 'pass' : `FAIL: ${r.error}`} |`),
+    '',
+    'Time to fire: from injecting the fault until the alert is active (not inhibited) in Alertmanager. Time to resolve: from applying the mitigation until it is gone.',
+    '',
+  ].join('\n');
+}
