@@ -1,7 +1,7 @@
 import { METRICS } from '../telemetry/metric-catalog.ts';
 import { counter, histogram } from '../telemetry/instruments.ts';
 import { SIGNATURE_FAILURE_REASONS } from '../signature/standard-webhooks.ts';
-import { BUS_FAILURE_REASONS } from './event-publisher.ts';
+import { BUS_FAILURE_REASONS } from '../bus/publish-event.ts';
 
 /** Every reason a 5xx can have, so each errors_total series exists (at 0) before the first failure. */
 export const GATEWAY_ERROR_REASONS = ['bus_unavailable', 'internal', 'injected_fault'] as const;

@@ -3,13 +3,14 @@
 import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { EVENT_SOURCE, validateEvent } from '../events/envelope.ts';
+import { EVENT_SOURCE, validateEvent, type EventEnvelope } from '../events/envelope.ts';
 import { requireAdminToken } from '../http/admin-token.ts';
 import { sendProblem } from '../http/problem-details.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { serveMetrics } from '../telemetry/sdk.ts';
 import { currentTraceHeaders } from '../telemetry/trace-context.ts';
 import type { LastDelivery } from './delivery-loop.ts';
+import { groupCommit } from './group-commit.ts';
 import type { Outbox } from './outbox.ts';
 
 export type PublisherDeps = {
@@ -18,6 +19,7 @@ export type PublisherDeps = {
   /** The delivery loop, when delivery is enabled: woken on enqueue, asked for its last result. */
   delivery?: { wake(): void; lastDelivery(): LastDelivery | undefined };
   adminToken?: string;
+  transportMode?: () => string;
   now?: () => number;
 };
 
@@ -34,10 +36,12 @@ const createEventRequest = z.strictObject({
 export function createApp(deps: PublisherDeps) {
   const { outbox, logger, delivery } = deps;
   const now = deps.now ?? Date.now;
+  // Concurrent requests share one durable commit; each still answers only after its own is on disk.
+  const enqueue = groupCommit((items: { event: EventEnvelope; traceHeaders: Record<string, string> }[]) => outbox.enqueueMany(items, now()));
   const app = express();
   app.disable('x-powered-by');
 
-  app.post('/events', express.json({ limit: '256kb' }), (req, res) => {
+  app.post('/events', express.json({ limit: '256kb' }), async (req, res) => {
     if (req.body === undefined) {
       logger.warn({ reason: 'unsupported_media_type' }, 'event rejected');
       return sendProblem(res, { status: 415, title: 'Unsupported media type', reason: 'unsupported_media_type', detail: 'Send Content-Type: application/json.' });
@@ -64,7 +68,7 @@ export function createApp(deps: PublisherDeps) {
       return sendProblem(res, { status: 422, title: 'Invalid event', reason, detail, errors });
     }
     const event = validation.event;
-    const queued = outbox.enqueue(event, currentTraceHeaders(), now());
+    const queued = await enqueue({ event, traceHeaders: currentTraceHeaders() });
     delivery?.wake();
     logger.debug({ event_id: event.id, event_type: event.type, duplicate: !queued }, 'event queued');
     res.status(202).json({ id: event.id, status: 'queued', duplicate: !queued });
@@ -74,6 +78,7 @@ export function createApp(deps: PublisherDeps) {
     res.json({
       status: 'ok',
       delivery: delivery ? 'enabled' : 'disabled',
+      transport: deps.transportMode?.() ?? 'webhook',
       outbox: { depth: outbox.depth() },
       deadLetter: { depth: outbox.deadLetterDepth() },
       lastDelivery: delivery?.lastDelivery() ?? null,

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { env, parseEnv } from '../config/env.ts';
 import { parseSecrets } from '../signature/standard-webhooks.ts';
 import { DEFAULT_JITTER, DEFAULT_MAX_RETRY_AFTER_MS, type RetryPolicy } from './retry-policy.ts';
+import { transportModeSchema, type TransportMode } from './transport.ts';
 
 const schema = z
   .object({
@@ -20,6 +21,14 @@ const schema = z
     PUBLISHER_MAX_IN_FLIGHT: env.positiveInt(32),
     PUBLISHER_POLL_INTERVAL_MS: env.positiveInt(200),
     PUBLISHER_ADMIN_TOKEN: env.optionalString(),
+    // Phase 2 migration: webhook (default), dual (both ways, same id) or nats (straight to JetStream).
+    PUBLISHER_TRANSPORT: transportModeSchema.default('webhook'),
+    // When set, this file names the transport and SIGHUP re-reads it: a switch without a restart.
+    PUBLISHER_TRANSPORT_FILE: env.optionalString(),
+    NATS_URL: env.urlList().default(['nats://127.0.0.1:4222']),
+    NATS_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/).default('BUDDY_EVENTS'),
+    NATS_SUBJECT_PREFIX: z.string().regex(/^[a-z0-9_-]+$/).default('buddy-events'),
+    NATS_PUBLISH_TIMEOUT_MS: env.positiveInt(2000),
   })
   .superRefine((value, ctx) => {
     if (!value.CSR_WEBHOOK_SECRET) return;
@@ -42,6 +51,9 @@ export type PublisherConfig = {
   maxInFlight: number;
   pollIntervalMs: number;
   adminToken?: string;
+  transport: TransportMode;
+  transportFile?: string;
+  nats: { servers: string[]; stream: string; subjectPrefix: string; publishTimeoutMs: number };
 };
 
 export function parsePublisherConfig(source: Record<string, string | undefined>): PublisherConfig {
@@ -63,5 +75,8 @@ export function parsePublisherConfig(source: Record<string, string | undefined>)
     maxInFlight: e.PUBLISHER_MAX_IN_FLIGHT,
     pollIntervalMs: e.PUBLISHER_POLL_INTERVAL_MS,
     adminToken: e.PUBLISHER_ADMIN_TOKEN,
+    transport: e.PUBLISHER_TRANSPORT,
+    transportFile: e.PUBLISHER_TRANSPORT_FILE,
+    nats: { servers: e.NATS_URL, stream: e.NATS_STREAM, subjectPrefix: e.NATS_SUBJECT_PREFIX, publishTimeoutMs: e.NATS_PUBLISH_TIMEOUT_MS },
   };
 }

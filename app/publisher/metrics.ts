@@ -3,24 +3,32 @@ import { METRICS } from '../telemetry/metric-catalog.ts';
 import { counter, histogram, observedGauge } from '../telemetry/instruments.ts';
 import type { Outbox } from './outbox.ts';
 import { DELIVERY_ERROR_REASONS } from './retry-policy.ts';
+import { TRANSPORT_MODES, type TransportMode } from './transport.ts';
 
-export function createPublisherMetrics(outbox: Outbox) {
+export function createPublisherMetrics(outbox: Outbox, transportMode: () => TransportMode) {
   // Depths are read from the outbox at scrape time, so they are right even after a restart.
   observedGauge(METRICS.publisherQueueDepth, () => [[{}, outbox.depth()]]);
   observedGauge(METRICS.publisherDeadLetterDepth, () => [[{}, outbox.deadLetterDepth()]]);
+  // One series per mode, 1 for the current one: a dashboard shows exactly when a switch happened.
+  observedGauge(METRICS.publisherTransport, () => TRANSPORT_MODES.map((mode) => [{ transport: mode }, mode === transportMode() ? 1 : 0]));
   const metrics = {
     events: counter(METRICS.publisherEvents),
     attemptDuration: histogram(METRICS.publisherAttemptDuration),
     deliveryErrors: counter(METRICS.publisherDeliveryErrors),
     retries: counter(METRICS.publisherRetries),
+    dualPathEvents: counter(METRICS.publisherDualPathEvents),
+    dualPathDifference: histogram(METRICS.publisherDualPathDifference),
   };
   // Start every outcome and error series at zero: a counter that appears at its first increment
   // loses that increment to rate(), and the first dead letter would not count in the SLO.
   for (const event_type of BUDDY_EVENT_TYPES) {
-    for (const outcome of ['delivered', 'dead_lettered']) metrics.events.add(0, { event_type, outcome });
-    for (const reason of DELIVERY_ERROR_REASONS) metrics.deliveryErrors.add(0, { event_type, reason });
-    metrics.retries.add(0, { event_type });
+    for (const transport of TRANSPORT_MODES) for (const outcome of ['delivered', 'dead_lettered']) metrics.events.add(0, { event_type, outcome, transport });
+    for (const transport of ['webhook', 'nats']) {
+      for (const reason of DELIVERY_ERROR_REASONS) metrics.deliveryErrors.add(0, { event_type, reason, transport });
+      metrics.retries.add(0, { event_type, transport });
+    }
   }
+  for (const paths of ['both', 'webhook_only', 'nats_only']) metrics.dualPathEvents.add(0, { paths });
   return metrics;
 }
 

@@ -41,6 +41,15 @@ describe('outbox', () => {
     expect(o.due(200, 1, []).map((r) => r.id)).toEqual([b.id]);
   });
 
+  it('enqueues and forgets several events in one transaction each', () => {
+    const o = openOutbox(file());
+    const [a, b] = [event(0), event(1)];
+    expect(o.enqueueMany([{ event: a, traceHeaders: {} }, { event: b, traceHeaders: {} }, { event: a, traceHeaders: {} }], 0)).toEqual([true, true, false]);
+    expect(o.depth()).toBe(2);
+    o.markDeliveredMany([a.id, b.id]);
+    expect(o.depth()).toBe(0);
+  });
+
   it('reschedules a retry, and forgets a delivered event', () => {
     const o = openOutbox(file());
     const e = event();
@@ -48,7 +57,7 @@ describe('outbox', () => {
     o.scheduleRetry(e.id, 1, 5000, 503, 'http_5xx');
     expect(o.due(4999, 10, [])).toEqual([]);
     expect(o.due(5000, 10, [])[0]).toMatchObject({ attempts: 1, last_status: 503, last_error: 'http_5xx' });
-    o.markDelivered(e.id);
+    o.markDeliveredMany([e.id]);
     expect(o.depth()).toBe(0);
   });
 

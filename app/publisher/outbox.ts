@@ -15,7 +15,12 @@ export type OutboxRow = {
   last_status: number | null;
   last_error: string | null;
   trace_headers: string | null;
+  /** When each transport acknowledged the event (dual mode delivers both ways). */
+  webhook_done_at: number | null;
+  nats_done_at: number | null;
 };
+
+export type DualPathRow = { id: string; webhook_at: number | null; nats_at: number | null; paths: 'both' | 'webhook_only' | 'nats_only'; completed_at: number };
 
 export type DeadLetterRow = {
   id: string;
@@ -43,6 +48,15 @@ CREATE TABLE IF NOT EXISTS outbox (
   trace_headers TEXT
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (next_attempt_at);
+-- The dual-publish comparison: per event, when each path acknowledged it.
+CREATE TABLE IF NOT EXISTS dual_path (
+  id TEXT PRIMARY KEY,
+  webhook_at INTEGER,
+  nats_at INTEGER,
+  paths TEXT NOT NULL,
+  completed_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS dual_path_completed ON dual_path (completed_at);
 CREATE TABLE IF NOT EXISTS dead_letter (
   id TEXT PRIMARY KEY,
   type TEXT NOT NULL,
@@ -66,6 +80,9 @@ export function openOutbox(file: string) {
   // acknowledged enqueue survive a power cut, not just a process crash.
   db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;');
   db.exec(SCHEMA);
+  // Outboxes written before the NATS transport existed lack these columns.
+  const columns = new Set((db.prepare('PRAGMA table_info(outbox)').all() as { name: string }[]).map((c) => c.name));
+  for (const column of ['webhook_done_at', 'nats_done_at']) if (!columns.has(column)) db.exec(`ALTER TABLE outbox ADD COLUMN ${column} INTEGER`);
 
   const insert = db.prepare(
     `INSERT INTO outbox (id, type, body, created_at, attempts, next_attempt_at, trace_headers)
@@ -92,6 +109,9 @@ export function openOutbox(file: string) {
      ON CONFLICT (id) DO NOTHING`,
   );
   const removeDeadLetter = db.prepare('DELETE FROM dead_letter WHERE id = ?');
+  const transportDone = { webhook: db.prepare('UPDATE outbox SET webhook_done_at = ? WHERE id = ?'), nats: db.prepare('UPDATE outbox SET nats_done_at = ? WHERE id = ?') };
+  const insertDualPath = db.prepare('INSERT OR REPLACE INTO dual_path (id, webhook_at, nats_at, paths, completed_at) VALUES (?, ?, ?, ?, ?)');
+  const dualPathsSince = db.prepare('SELECT * FROM dual_path WHERE completed_at >= ? ORDER BY completed_at');
   const outboxDepth = db.prepare('SELECT count(*) AS n FROM outbox');
   const deadLetterDepth = db.prepare('SELECT count(*) AS n FROM dead_letter');
   const listDead = db.prepare('SELECT * FROM dead_letter ORDER BY dead_lettered_at LIMIT ? OFFSET ?');
@@ -116,12 +136,27 @@ export function openOutbox(file: string) {
       const trace = Object.keys(traceHeaders).length ? JSON.stringify(traceHeaders) : null;
       return insert.run({ id: event.id, type: event.type, body: JSON.stringify(event), now, trace }).changes === 1;
     },
+    /** Several events in one transaction: one fsync for all (see group-commit.ts). */
+    enqueueMany(items: readonly { event: EventEnvelope; traceHeaders: Record<string, string> }[], now: number): boolean[] {
+      return transaction(() => items.map(({ event, traceHeaders }) => this.enqueue(event, traceHeaders, now)));
+    },
     /** Rows whose next attempt is due, skipping those already in flight. */
     due(now: number, limit: number, inFlight: Iterable<string>): OutboxRow[] {
       return due.all(now, JSON.stringify([...inFlight]), limit) as OutboxRow[];
     },
-    markDelivered(id: string): void {
-      remove.run(id);
+    markDeliveredMany(ids: readonly string[]): void {
+      transaction(() => ids.forEach((id) => remove.run(id)));
+    },
+    markTransportsDone(id: string, transports: readonly ('webhook' | 'nats')[], at: number): void {
+      transaction(() => transports.forEach((t) => transportDone[t].run(at, id)));
+    },
+    recordDualPath(row: Omit<DualPathRow, 'paths'>): DualPathRow['paths'] {
+      const paths = row.webhook_at !== null && row.nats_at !== null ? 'both' : row.webhook_at !== null ? 'webhook_only' : 'nats_only';
+      insertDualPath.run(row.id, row.webhook_at, row.nats_at, paths, row.completed_at);
+      return paths;
+    },
+    dualPathsSince(since: number): DualPathRow[] {
+      return dualPathsSince.all(since) as DualPathRow[];
     },
     scheduleRetry(id: string, attempts: number, nextAttemptAt: number, lastStatus: number | null, lastError: string): void {
       reschedule.run(attempts, nextAttemptAt, lastStatus, lastError, id);

@@ -14,6 +14,8 @@ export type MetricDefinition = {
   labels: readonly string[];
   unit?: 's';
   buckets?: readonly number[];
+  /** Exported only in this situation (a histogram has no series before its first observation). */
+  onlyWhen?: string;
 };
 
 // Resolves 5 ms at the bottom, puts a boundary exactly on the 2 s SLO threshold,
@@ -32,15 +34,15 @@ export const METRICS = {
     name: 'webhook_publisher_events_total',
     kind: 'counter',
     services: ['publisher'],
-    help: 'Events that left the outbox, by final outcome (delivered or dead_lettered).',
-    labels: ['event_type', 'outcome'],
+    help: 'Events that left the outbox, by final outcome (delivered or dead_lettered) and transport (webhook, dual or nats).',
+    labels: ['event_type', 'outcome', 'transport'],
   },
   publisherAttemptDuration: {
     name: 'webhook_publisher_attempt_duration_seconds',
     kind: 'histogram',
     services: ['publisher'],
-    help: 'Duration of one webhook delivery attempt.',
-    labels: ['event_type', 'status_class'],
+    help: 'Duration of one delivery attempt (webhook POST or JetStream publish).',
+    labels: ['event_type', 'status_class', 'transport'],
     unit: 's',
     buckets: LATENCY_BUCKETS_SECONDS,
   },
@@ -48,15 +50,15 @@ export const METRICS = {
     name: 'webhook_publisher_delivery_errors_total',
     kind: 'counter',
     services: ['publisher'],
-    help: 'Failed webhook delivery attempts, by reason.',
-    labels: ['event_type', 'reason'],
+    help: 'Failed delivery attempts, by reason and transport.',
+    labels: ['event_type', 'reason', 'transport'],
   },
   publisherRetries: {
     name: 'webhook_publisher_retries_total',
     kind: 'counter',
     services: ['publisher'],
-    help: 'Retries scheduled after a failed delivery attempt.',
-    labels: ['event_type'],
+    help: 'Retries scheduled after a failed delivery attempt, by the transport that failed.',
+    labels: ['event_type', 'transport'],
   },
   publisherQueueDepth: {
     name: 'webhook_publisher_queue_depth',
@@ -71,6 +73,30 @@ export const METRICS = {
     services: ['publisher'],
     help: 'Events in the dead-letter table, waiting for a manual replay.',
     labels: [],
+  },
+  publisherTransport: {
+    name: 'webhook_publisher_transport',
+    kind: 'gauge',
+    services: ['publisher'],
+    help: '1 for the transport the publisher delivers through now (webhook, dual or nats), 0 for the others.',
+    labels: ['transport'],
+  },
+  publisherDualPathEvents: {
+    name: 'webhook_publisher_dual_path_events_total',
+    kind: 'counter',
+    services: ['publisher'],
+    help: 'Events sent in dual mode, by the paths they arrived through (both, webhook_only, nats_only).',
+    labels: ['paths'],
+  },
+  publisherDualPathDifference: {
+    name: 'webhook_publisher_dual_path_difference_seconds',
+    kind: 'histogram',
+    services: ['publisher'],
+    help: 'In dual mode, how much later the slower path acknowledged the event, by which path was faster.',
+    labels: ['faster'],
+    unit: 's',
+    buckets: LATENCY_BUCKETS_SECONDS,
+    onlyWhen: 'the publisher runs in dual transport',
   },
   gatewayEventsReceived: {
     name: 'webhook_gateway_events_received_total',

@@ -29,22 +29,21 @@ export type Service = {
 const PORT_VARIABLE: Record<ServiceKind, string> = { gateway: 'WEBHOOK_PORT', publisher: 'PUBLISHER_PORT', consumer: 'CONSUMER_PORT' };
 const HEALTH_PATH: Record<ServiceKind, string> = { gateway: '/health/all', publisher: '/health', consumer: '/health' };
 
-export function serviceCommand(kind: ServiceKind): { command: string; args: string[] } {
-  return {
-    command: process.execPath,
-    args: ['--import', path.join(REPO_ROOT, 'app/telemetry/preload.ts'), path.join(REPO_ROOT, `app/${kind}/main.ts`)],
-  };
+/** `telemetry: false` runs the service without the OpenTelemetry preload (the benchmark's baseline). */
+export function serviceCommand(kind: ServiceKind, telemetry = true): { command: string; args: string[] } {
+  const preload = telemetry ? ['--import', path.join(REPO_ROOT, 'app/telemetry/preload.ts')] : [];
+  return { command: process.execPath, args: [...preload, path.join(REPO_ROOT, `app/${kind}/main.ts`)] };
 }
 
 export async function startService(
   kind: ServiceKind,
-  options: { env: Record<string, string>; logDir: string; name?: string; port?: number; waitForHealthy?: boolean },
+  options: { env: Record<string, string>; logDir: string; name?: string; port?: number; waitForHealthy?: boolean; telemetry?: boolean },
 ): Promise<Service> {
   const name = options.name ?? kind;
   const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const logFile = path.join(options.logDir, `${name}.log`);
-  const { command, args } = serviceCommand(kind);
+  const { command, args } = serviceCommand(kind, options.telemetry ?? true);
   const env = { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', OTEL_SERVICE_NAME: name, ...options.env, [PORT_VARIABLE[kind]]: String(port) };
   let proc: Spawned | undefined;
 

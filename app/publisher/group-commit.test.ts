@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { groupCommit } from './group-commit.ts';
+
+describe('group commit', () => {
+  it('commits calls made together in one batch, and answers each caller', async () => {
+    const batches: number[][] = [];
+    const add = groupCommit((items: number[]) => {
+      batches.push(items);
+      return items.map((n) => n * 2);
+    });
+    expect(await Promise.all([add(1), add(2), add(3)])).toEqual([2, 4, 6]);
+    expect(await add(4)).toBe(8);
+    expect(batches).toEqual([[1, 2, 3], [4]]);
+  });
+
+  it('fails every caller of a batch whose commit fails', async () => {
+    const add = groupCommit((): number[] => {
+      throw new Error('disk full');
+    });
+    await expect(Promise.all([add(1), add(2)])).rejects.toThrow('disk full');
+  });
+});

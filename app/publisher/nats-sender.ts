@@ -1,0 +1,38 @@
+// The publisher's direct JetStream transport (Phase 2): publish, wait for the PubAck, and report it
+// in the same terms as a webhook attempt, so retries, dead letters and metrics work unchanged.
+import { jetstream } from '@nats-io/jetstream';
+import { connectToBus, type BusConnection } from '../bus/connection.ts';
+import { BusPublishError, publishEvent } from '../bus/publish-event.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import type { OutboxRow } from './outbox.ts';
+import type { AttemptResult } from './retry-policy.ts';
+
+export type NatsSender = { send(row: OutboxRow): Promise<AttemptResult>; drain(): Promise<void> };
+
+export function createNatsSender(options: { servers: string[]; stream: string; subjectPrefix: string; timeoutMs: number; logger: Logger }): NatsSender {
+  let connecting: Promise<BusConnection> | undefined;
+  let bus: BusConnection | undefined;
+  // Connected on first use: a publisher that never leaves the webhook transport never opens NATS.
+  const connection = () => (connecting ??= connectToBus({ servers: options.servers, name: 'buddy-publisher', logger: options.logger }).then((b) => (bus = b)));
+  return {
+    async send(row) {
+      const ready = await Promise.race([connection(), new Promise<undefined>((r) => setTimeout(() => r(undefined), options.timeoutMs))]);
+      if (!ready) return { kind: 'connection', message: 'not connected to NATS yet' };
+      const { version } = JSON.parse(row.body) as { version: number };
+      const traceHeaders = row.trace_headers ? (JSON.parse(row.trace_headers) as Record<string, string>) : {};
+      try {
+        await publishEvent(ready, jetstream(ready.nc, { timeout: options.timeoutMs }), options, { id: row.id, type: row.type, version }, row.body, { ...traceHeaders, 'event-path': 'nats' });
+        // The PubAck stands where the gateway's 202 does: the event is durable in the stream.
+        return { kind: 'response', status: 202 };
+      } catch (err) {
+        if (!(err instanceof BusPublishError)) throw err;
+        if (err.reason === 'timeout') return { kind: 'timeout' };
+        if (err.reason === 'disconnected' || err.reason === 'no_responders') return { kind: 'connection', message: `nats: ${err.reason}` };
+        return { kind: 'response', status: 503 };
+      }
+    },
+    drain: async () => {
+      await bus?.drain();
+    },
+  };
+}
