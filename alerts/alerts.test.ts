@@ -24,8 +24,8 @@ describe('alert rules', () => {
     expect(result.code).toBe(0);
   });
 
-  it('pass their promtool unit tests', () => {
-    const result = run(['test', 'rules', 'event-bus.test.yml']);
+  it.each(['event-bus.test.yml', 'migration.test.yml'])('pass their promtool unit tests (%s)', (file) => {
+    const result = run(['test', 'rules', file]);
     expect(result.out).toContain('SUCCESS');
     expect(result.code).toBe(0);
   });

@@ -37,9 +37,10 @@ async function instant(expr: string) {
 }
 
 beforeAll(async () => {
-  observed = await startObservedStack({ dir: tempDir('dashboards-e2e'), signingSecret: newSecret(), scrapeInterval: '2s', evaluationInterval: '2s' });
+  // Dual transport, so the migration panels have data too.
+  observed = await startObservedStack({ dir: tempDir('dashboards-e2e'), signingSecret: newSecret(), scrapeInterval: '2s', evaluationInterval: '2s', publisherEnv: { PUBLISHER_TRANSPORT: 'dual' } });
   ({ stack, alertmanager, prometheus } = observed);
-  await waitFor('rule groups to load', async () => ((await (await fetch(`${prometheus.url}/api/v1/rules`)).json()) as { data: { groups: unknown[] } }).data.groups.length >= 5);
+  await waitFor('rule groups to load', async () => ((await (await fetch(`${prometheus.url}/api/v1/rules`)).json()) as { data: { groups: unknown[] } }).data.groups.length >= 6);
   consoleServer = await startConsole({ prometheusUrl: prometheus.url, alertmanagerUrl: alertmanager.url, rateInterval: '30s' });
   // 50 events/s through the publisher, and two unsigned webhooks a second straight at the gateway,
   // so the signature-failure series move and WebhookSignatureFailures goes pending (ALERTS has data).

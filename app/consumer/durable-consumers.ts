@@ -48,7 +48,9 @@ export function runConsumer(
     while (!stopped) {
       try {
         const consumer = await js.consumers.get(stream, name);
-        current = await consumer.consume({ max_messages: 100 });
+        // Short pulls: after a NATS node dies, a pull parked on it is abandoned within seconds (two
+        // missed heartbeats) instead of the default 30 s expiry, so a failover stalls delivery briefly.
+        current = await consumer.consume({ max_messages: 100, expires: 5000 });
         for await (const msg of current) {
           await onMessage(msg);
           if (stopped) break;

@@ -157,5 +157,31 @@ export function eventBusOverview() {
         targets: [{ refId: 'A', expr: 'sum by (alertname, alertstate, severity, service) (ALERTS)', instant: true }],
       }),
     )
+    .withPanel(
+      stat({
+        id: 11,
+        title: 'Publisher transport',
+        description: 'How the publisher delivers now: webhook (Phase 1), dual (both ways), or nats (Phase 2). See runbooks/migration.',
+        unit: 'none',
+        grid: { x: 0, y: 38, w: 8, h: 7 },
+        mappings: [{ type: 'value' as never, options: { '0': { text: 'off', color: 'text' }, '1': { text: 'ACTIVE', color: 'blue' } } } as never],
+        targets: [{ refId: 'A', expr: 'max by (transport) (webhook_publisher_transport)', legend: '{{transport}}' }],
+      }),
+    )
+    .withPanel(
+      timeseries({
+        id: 12,
+        title: 'Dual-publish comparison',
+        description: 'In dual mode: the share of events that arrived through one path only (must be 0 before a cutover), and how much later the slower path acknowledged (p95).',
+        unit: 'percentunit',
+        grid: { x: 8, y: 38, w: 16, h: 7 },
+        min: 0,
+        unitByRefId: { B: 's' },
+        targets: [
+          { refId: 'A', expr: 'publisher:dual_path_one_way:ratio_rate5m', legend: 'one way only' },
+          { refId: 'B', expr: 'publisher:dual_path_difference_seconds:p95_rate5m', legend: 'slower path p95 behind ({{faster}} faster)' },
+        ],
+      }),
+    )
     .build();
 }

@@ -15,7 +15,9 @@ lost. Writes chaos.json, chaos.md and a timeline chart to --out.
 
   --design D     ours (default), phase1-naive (the Phase 1 design as first written), or both
   --fault F      gateway (SIGKILL, default), publisher, gateway+publisher (the publisher dies while
-                 the gateway is down), nats-node (cluster), partition (fault proxy), none
+                 the gateway is down), nats-node (cluster), publisher+nats-node (cluster),
+                 partition (fault proxy), none
+  --transport T  the publisher's transport: webhook (default), dual or nats (Phase 2)
   --events N     events to send (default 2000)
   --rate R       events per second (default 50)
   --interval S   seconds between faults (default 5)
@@ -27,6 +29,7 @@ const { values } = parseArgs({
   options: {
     design: { type: 'string', default: 'ours' },
     fault: { type: 'string', default: 'gateway' },
+    transport: { type: 'string', default: 'webhook' },
     events: { type: 'string', default: '2000' },
     rate: { type: 'string', default: '50' },
     interval: { type: 'string', default: '5' },
@@ -52,6 +55,7 @@ for (const design of designs) {
       dir: mkdtempSync(path.join(tmpdir(), `chaos-${design}-`)),
       design,
       fault: values.fault as Fault,
+      transport: values.transport as 'webhook' | 'dual' | 'nats',
       events: Number(values.events),
       rate: Number(values.rate),
       faultIntervalMs: Number(values.interval) * 1000,

@@ -12,7 +12,7 @@ export function chaosMarkdown(runs: ChaosRun[]): string {
     const o = run.options;
     const r = run.result;
     lines.push(
-      `## Design: ${o.design}, fault: ${o.fault}`,
+      `## Design: ${o.design}, fault: ${o.fault}, transport: ${o.transport ?? 'webhook'}`,
       '',
       `**Verdict: ${r.valid ? 'valid' : 'INVALID'}**${r.reasons.length ? ` (${r.reasons.join('; ')})` : ' (lost = 0 and unexpected = 0 for every consumer)'}`,
       '',

@@ -14,7 +14,7 @@ import { startFaultProxy, type FaultProxy, type ProxyMode } from './fault-proxy.
 import { consumerDeliveries, deadLetteredIds, streamEventIds } from './observe.ts';
 
 export const DESIGNS = ['ours', 'phase1-naive'] as const;
-export const FAULTS = ['gateway', 'publisher', 'gateway+publisher', 'nats-node', 'partition', 'none'] as const;
+export const FAULTS = ['gateway', 'publisher', 'gateway+publisher', 'nats-node', 'publisher+nats-node', 'partition', 'none'] as const;
 export type Design = (typeof DESIGNS)[number];
 export type Fault = (typeof FAULTS)[number];
 
@@ -22,6 +22,8 @@ export type ChaosOptions = {
   dir: string;
   design: Design;
   fault: Fault;
+  /** The publisher's transport (the Phase 2 migration): webhook (default), dual or nats. */
+  transport?: 'webhook' | 'dual' | 'nats';
   events: number;
   rate: number;
   faultIntervalMs: number;
@@ -60,7 +62,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
   const log = options.log ?? (() => undefined);
   mkdirSync(options.dir, { recursive: true });
   const env = designEnv(options.design);
-  const topology = options.fault === 'nats-node' ? 'cluster' : 'single';
+  const topology = options.fault === 'nats-node' || options.fault === 'publisher+nats-node' ? 'cluster' : 'single';
+  const publisherEnv = { ...env.publisher, PUBLISHER_TRANSPORT: options.transport ?? 'webhook' };
   let proxy: FaultProxy | undefined;
   const gatewayPort = await freePort();
   if (options.fault === 'partition') proxy = await startFaultProxy({ targetPort: gatewayPort });
@@ -70,9 +73,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
     gatewayPorts: topology === 'single' ? [gatewayPort] : undefined,
     gatewayEnv: env.gateway,
     consumerEnv: env.consumer,
-    publisherEnv: proxy ? { ...env.publisher, CSR_WEBHOOK_URL: `${proxy.url}/webhooks/buddy-events` } : env.publisher,
+    publisherEnv: proxy ? { ...publisherEnv, CSR_WEBHOOK_URL: `${proxy.url}/webhooks/buddy-events` } : publisherEnv,
   });
-  log(`stack up (${topology}, design ${options.design}); ${options.events} events at ${options.rate}/s, fault: ${options.fault}`);
+  log(`stack up (${topology}, design ${options.design}, transport ${options.transport ?? 'webhook'}); ${options.events} events at ${options.rate}/s, fault: ${options.fault}`);
 
   const history: Invocation[] = [];
   const faults: FaultMoment[] = [];
@@ -133,6 +136,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
           await node.start();
           break;
         }
+        case 'publisher+nats-node': {
+          const node = stack.natsNodes[round % stack.natsNodes.length]!;
+          faults.push({ at, label: `SIGKILL publisher and ${node.name}` });
+          await Promise.all([stack.publisher.kill(), node.kill()]);
+          await sleep(options.downtimeMs);
+          await node.start();
+          await stack.publisher.start();
+          break;
+        }
         case 'partition': {
           const mode = partitionModes[round % partitionModes.length]!;
           faults.push({ at, label: `partition: ${mode.kind}` });
@@ -160,7 +172,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
     const count = consumerDeliveries(stack.consumerDbPath).length;
     if (count !== last) [last, stableSince] = [count, Date.now()];
     const health = (await (await fetch(`${stack.publisher.url}/health`)).json()) as { outbox: { depth: number } };
-    return health.outbox.depth === 0 && Date.now() - stableSince > 5000;
+    // Drained: nothing waits in the outbox, no durable consumer has anything pending (as the consumers
+    // last read it from NATS), and deliveries have stopped changing.
+    const consumers = (await (await fetch(`${stack.consumer.url}/health`)).json()) as { consumers: Record<string, { pending: number | null }> };
+    const pending = Object.values(consumers.consumers).every((c) => c.pending === 0);
+    return health.outbox.depth === 0 && pending && Date.now() - stableSince > 6000;
   }, { timeoutMs: options.drainTimeoutMs, intervalMs: 500 }).catch((err: Error) => log(`drain incomplete: ${err.message}`));
   const endedAt = Date.now();
 

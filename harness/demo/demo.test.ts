@@ -86,7 +86,7 @@ describe('npm run demo', () => {
       expect(targets.data.activeTargets.every((t) => t.health === 'up')).toBe(true);
       expect(targets.data.activeTargets.filter((t) => t.labels.job === 'webhook-gateway')).toHaveLength(topology === 'cluster' ? 2 : 1);
       const rules = (await (await fetch(`${prometheus}/api/v1/rules`)).json()) as { data: { groups: { name: string; rules: unknown[] }[] } };
-      expect(rules.data.groups.map((g) => g.name).sort()).toEqual(['slo-delivery-success', 'slo-error-rate', 'slo-processing-latency', 'slo-webhook-uptime', 'webhook-event-bus']);
+      expect(rules.data.groups.map((g) => g.name).sort()).toEqual(['migration', 'slo-delivery-success', 'slo-error-rate', 'slo-processing-latency', 'slo-webhook-uptime', 'webhook-event-bus']);
       const page = await fetch(`http://127.0.0.1:${ports.console}/`);
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('Event bus console');

@@ -8,8 +8,8 @@ import type { Stack } from '../stack/stack.ts';
 
 export type StatusLine = { log(line: string): void; stop(): void };
 
-/** Alert groups Prometheus loads: one for the ten alerts, one per SLO. */
-const EXPECTED_RULE_GROUPS = 5;
+/** Rule groups Prometheus loads: the ten alerts, the migration recordings, one per SLO. */
+const EXPECTED_RULE_GROUPS = 6;
 
 async function json<T>(url: string): Promise<T | undefined> {
   try {

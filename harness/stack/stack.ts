@@ -81,6 +81,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       port: options.ports?.publisher,
       env: {
         CSR_WEBHOOK_URL: webhookUrls.join(','),
+        // Used only when the transport is dual or nats (the Phase 2 migration).
+        NATS_URL: natsUrl,
         PUBLISHER_OUTBOX_PATH: outboxPath,
         ...(options.signingSecret ? { CSR_WEBHOOK_SECRET: options.signingSecret } : {}),
         ...options.publisherEnv,
