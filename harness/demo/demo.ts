@@ -39,6 +39,10 @@ const secretFile = path.join(options.stateDir, 'signing-secret');
 if (!existsSync(secretFile)) writeFileSync(secretFile, `whsec_${randomBytes(32).toString('base64')}`, { mode: 0o600 });
 const signingSecret = readFileSync(secretFile, 'utf8').trim();
 
+// The publisher's transport (webhook | dual | nats) lives in a file, so the Phase 2 cutover can be
+// rehearsed here: write the file, send the publisher SIGHUP (runbooks/migration/cutover.md).
+const transportFile = path.join(options.stateDir, 'publisher-transport');
+if (!existsSync(transportFile)) writeFileSync(transportFile, 'webhook\n');
 const shown = path.relative(process.cwd(), options.stateDir) || options.stateDir;
 console.log(`Starting the ${options.topology} topology; state in ${shown} ...`);
 const { ports } = options;
@@ -52,7 +56,7 @@ const observed = await startObservedStack({
   gatewayPorts: ports.gateway,
   ports: { publisher: ports.publisher, consumer: ports.consumer },
   gatewayEnv: { GATEWAY_ADMIN_TOKEN: options.adminToken },
-  publisherEnv: { PUBLISHER_ADMIN_TOKEN: options.adminToken },
+  publisherEnv: { PUBLISHER_ADMIN_TOKEN: options.adminToken, PUBLISHER_TRANSPORT_FILE: transportFile },
   receiverPort: ports.receiver,
   alertmanagerPort: ports.alertmanager,
   prometheusPort: ports.prometheus,
@@ -79,6 +83,7 @@ console.log(`
   NATS             ${stack.natsNodes.map((n) => n.url).join(' ')}   monitoring: ${stack.natsNodes.map((n) => n.monitorUrl).join(' ')}
   Admin token      ${options.adminToken}   gateway fault switch (PUT /admin/faults), publisher dead-letter API,
                    and the demo control API at ${control.url} (npm run drill -- <AlertName>)
+  Transport        ${transportFile} (webhook | dual | nats; send the publisher SIGHUP after editing)
   Logs and data    ${options.stateDir}
 Sending ${options.rate} events/s. Ctrl-C stops everything.
 `);
