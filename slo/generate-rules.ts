@@ -56,6 +56,16 @@ export function sloRuleGroups(specs: readonly SloSpec[]) {
         pairs.map((p) => `(${burnRate(p.long)}${sel} > ${p.factor} and ${burnRate(p.short)}${sel} > ${p.factor})`).join('\nor\n');
       const describe = (pairs: readonly { long: string; short: string; factor: number }[]) =>
         pairs.map((p) => `${p.factor}x over ${p.long} and ${p.short}`).join(', or ');
+      const burnAlert = (suffix: string, pairs: readonly { long: string; short: string; factor: number }[], forDuration: string, severity: string, how: string, kind: string): Rule => ({
+        alert: `${spec.alerting.name}BudgetBurn${suffix}`,
+        expr: condition(pairs),
+        for: forDuration,
+        labels: { severity, ...labels },
+        annotations: annotations(
+          `The ${spec.displayName} SLO is burning its error budget ${how}.`,
+          `The ${spec.displayName} SLO (${percent(spec.objective)}) burns its ${sloWindow} error budget {{ $value | humanize }}x faster than sustainable (${kind} when ${describe(pairs)}).`,
+        ),
+      });
 
       const rules: Rule[] = [
         ...windows.map((w) => ({ record: errorRatio(w), expr: errorRatioExpr(spec, w), labels })),
@@ -64,26 +74,8 @@ export function sloRuleGroups(specs: readonly SloSpec[]) {
         ...windows.map((w) => ({ record: burnRate(w), expr: `${errorRatio(w)}${sel} / ${budget}`, labels })),
         // 1 = untouched, 0 = spent, below 0 = overspent.
         { record: 'slo:error_budget_remaining:ratio', expr: `1 - ${errorRatio(sloWindow)}${sel} / ${budget}`, labels },
-        {
-          alert: `${spec.alerting.name}BudgetBurnPage`,
-          expr: condition(BURN_RATE_ALERTS.page),
-          for: '2m',
-          labels: { severity: spec.alerting.page.severity, ...labels },
-          annotations: annotations(
-            `The ${spec.displayName} SLO is burning its error budget fast.`,
-            `The ${spec.displayName} SLO (${percent(spec.objective)}) burns its ${sloWindow} error budget {{ $value | humanize }}x faster than sustainable (page when ${describe(BURN_RATE_ALERTS.page)}).`,
-          ),
-        },
-        {
-          alert: `${spec.alerting.name}BudgetBurnTicket`,
-          expr: condition(BURN_RATE_ALERTS.ticket),
-          for: '10m',
-          labels: { severity: spec.alerting.ticket.severity, ...labels },
-          annotations: annotations(
-            `The ${spec.displayName} SLO is burning its error budget steadily.`,
-            `The ${spec.displayName} SLO (${percent(spec.objective)}) burns its ${sloWindow} error budget {{ $value | humanize }}x faster than sustainable (ticket when ${describe(BURN_RATE_ALERTS.ticket)}).`,
-          ),
-        },
+        burnAlert('Page', BURN_RATE_ALERTS.page, '2m', spec.alerting.page.severity, 'fast', 'page'),
+        burnAlert('Ticket', BURN_RATE_ALERTS.ticket, '10m', spec.alerting.ticket.severity, 'steadily', 'ticket'),
         {
           alert: `${spec.alerting.name}BudgetExhausted`,
           expr: `slo:error_budget_remaining:ratio${sel} <= 0`,

@@ -45,6 +45,25 @@ const badSignatures = (t: DrillTarget) =>
 let replayer: ReturnType<typeof repeating> | undefined;
 let signer: ReturnType<typeof repeating> | undefined;
 
+/** A share of webhooks failing with 500, while dead letters are replayed as they appear. */
+function failingGatewayDrill(alert: string, errorRate: number): Drill {
+  return {
+    alert,
+    fault: `gateway fault switch: ${errorRate * 100} % of webhooks answered 500 (dead letters replayed as they appear)`,
+    mitigation: 'clear the fault switch, replay dead letters',
+    inject: async (t) => {
+      replayer = repeating(5000, () => replayDeadLetters(t));
+      replayer.start();
+      await faults(t, { errorRate });
+    },
+    mitigate: async (t) => {
+      await faults(t, null);
+      replayer?.stop();
+      await replayDeadLetters(t);
+    },
+  };
+}
+
 export const DRILLS: Drill[] = [
   {
     alert: 'WebhookGatewayDown',
@@ -95,36 +114,8 @@ export const DRILLS: Drill[] = [
     },
     mitigate: async () => signer?.stop(),
   },
-  {
-    alert: 'WebhookPublisherDeliveryErrors',
-    fault: 'gateway fault switch: 10 % of webhooks answered 500 (dead letters replayed as they appear)',
-    mitigation: 'clear the fault switch, replay dead letters',
-    inject: async (t) => {
-      replayer = repeating(5000, () => replayDeadLetters(t));
-      replayer.start();
-      await faults(t, { errorRate: 0.1 });
-    },
-    mitigate: async (t) => {
-      await faults(t, null);
-      replayer?.stop();
-      await replayDeadLetters(t);
-    },
-  },
-  {
-    alert: 'WebhookPublisherRetriesHigh',
-    fault: 'gateway fault switch: 30 % of webhooks answered 500 (dead letters replayed as they appear)',
-    mitigation: 'clear the fault switch, replay dead letters',
-    inject: async (t) => {
-      replayer = repeating(5000, () => replayDeadLetters(t));
-      replayer.start();
-      await faults(t, { errorRate: 0.3 });
-    },
-    mitigate: async (t) => {
-      await faults(t, null);
-      replayer?.stop();
-      await replayDeadLetters(t);
-    },
-  },
+  failingGatewayDrill('WebhookPublisherDeliveryErrors', 0.1),
+  failingGatewayDrill('WebhookPublisherRetriesHigh', 0.3),
   {
     alert: 'WebhookPublisherQueueBacklog',
     fault: 'gateway fault switch: 4 s added before publishing (delivery slower than creation)',

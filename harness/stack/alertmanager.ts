@@ -2,8 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { freePort } from './ports.ts';
-import { spawnLogged, terminate, type Spawned } from './processes.ts';
-import { httpOk, waitFor } from './wait.ts';
+import { spawnLogged, terminate, untilReady, type Spawned } from './processes.ts';
 
 export type Alertmanager = { url: string; port: number; stop(): Promise<void> };
 
@@ -25,10 +24,6 @@ export async function startAlertmanager(options: { configFile: string; dir: stri
     { logFile: path.join(options.dir, 'alertmanager.log') },
   );
   const url = `http://127.0.0.1:${port}`;
-  const exited = proc.exited.then((code) => {
-    throw new Error(`alertmanager exited with ${code}; see ${path.join(options.dir, 'alertmanager.log')}`);
-  });
-  exited.catch(() => undefined);
-  await Promise.race([waitFor('alertmanager to be ready', () => httpOk(`${url}/-/ready`), { timeoutMs: 20_000 }), exited]);
+  await untilReady(proc, 'alertmanager', `${url}/-/ready`, { logFile: path.join(options.dir, 'alertmanager.log'), timeoutMs: 20_000 });
   return { url, port, stop: async () => void (await terminate(proc)) };
 }

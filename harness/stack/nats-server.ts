@@ -3,8 +3,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { freePort } from './ports.ts';
-import { killHard, spawnLogged, terminate, type Spawned } from './processes.ts';
-import { httpOk, waitFor } from './wait.ts';
+import { killHard, spawnLogged, terminate, untilReady, type Spawned } from './processes.ts';
+import { waitFor } from './wait.ts';
 
 export type NatsServer = {
   name: string;
@@ -48,13 +48,9 @@ async function startNatsBinary(options: NatsServerOptions): Promise<NatsServer> 
 
   const start = async () => {
     proc = spawnLogged('nats-server', args, { logFile: path.join(options.dir, `${name}.log`) });
-    const exited = proc.exited.then((code) => {
-      throw new Error(`nats-server ${name} exited with ${code}; see ${path.join(options.dir, `${name}.log`)}`);
-    });
     // A clustered node is only healthy once its peers are up, so for clusters wait for the port alone.
     const ready = options.cluster ? `${monitorUrl}/varz` : `${monitorUrl}/healthz?js-enabled-only=true`;
-    await Promise.race([waitFor(`nats-server ${name}`, () => httpOk(ready), { timeoutMs: 20_000 }), exited]);
-    exited.catch(() => undefined);
+    await untilReady(proc, `nats-server ${name}`, ready, { logFile: path.join(options.dir, `${name}.log`), timeoutMs: 20_000 });
   };
   await start();
   return {

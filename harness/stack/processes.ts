@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { httpOk, waitFor } from './wait.ts';
 
 const live = new Set<ChildProcess>();
 
@@ -55,4 +56,13 @@ export async function killHard(spawned: Spawned): Promise<void> {
 
 export function liveChildPids(): number[] {
   return [...live].map((c) => c.pid).filter((pid): pid is number => pid !== undefined);
+}
+
+/** Waits until `readyUrl` answers 2xx; fails at once, naming the log file, if the process exits first. */
+export async function untilReady(spawned: Spawned, what: string, readyUrl: string, options: { logFile: string; timeoutMs?: number }): Promise<void> {
+  const exited = spawned.exited.then((code) => {
+    throw new Error(`${what} exited with ${code} during start-up; see ${options.logFile}`);
+  });
+  exited.catch(() => undefined);
+  await Promise.race([waitFor(what, () => httpOk(readyUrl), { timeoutMs: options.timeoutMs ?? 30_000 }), exited]);
 }

@@ -4,8 +4,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { freePort } from './ports.ts';
-import { spawnLogged, terminate, type Spawned } from './processes.ts';
-import { httpOk, waitFor } from './wait.ts';
+import { spawnLogged, terminate, untilReady, type Spawned } from './processes.ts';
+import { waitFor } from './wait.ts';
 
 export type Prometheus = { url: string; port: number; stop(): Promise<void> };
 
@@ -38,11 +38,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
     { logFile: path.join(options.dir, 'prometheus.log') },
   );
   const url = `http://127.0.0.1:${port}`;
-  const exited = proc.exited.then((code) => {
-    throw new Error(`prometheus exited with ${code}; see ${path.join(options.dir, 'prometheus.log')}`);
-  });
-  exited.catch(() => undefined);
-  await Promise.race([waitFor('prometheus to be ready', () => httpOk(`${url}/-/ready`), { timeoutMs: 60_000 }), exited]);
+  await untilReady(proc, 'prometheus', `${url}/-/ready`, { logFile: path.join(options.dir, 'prometheus.log'), timeoutMs: 60_000 });
   if (options.expectRuleGroups) {
     await waitFor(`${options.expectRuleGroups} rule groups`, async () => {
       const res = await fetch(`${url}/api/v1/rules`);

@@ -3,8 +3,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './ports.ts';
-import { killHard, spawnLogged, terminate, type Spawned } from './processes.ts';
-import { httpOk, waitFor } from './wait.ts';
+import { killHard, spawnLogged, terminate, untilReady, type Spawned } from './processes.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -49,16 +48,8 @@ export async function startService(
 
   const start = async (overrides: Record<string, string> = {}) => {
     proc = spawnLogged(command, args, { env: { ...env, ...overrides }, cwd: REPO_ROOT, logFile });
-    const current = proc;
-    const exited = current.exited.then((code) => {
-      throw new Error(`${name} exited with ${code} during start-up; see ${logFile}`);
-    });
-    exited.catch(() => undefined);
-    if (options.waitForHealthy === false) {
-      await Promise.race([waitFor(`${name} to listen`, () => httpOk(`${url}/metrics`), { timeoutMs: 30_000 }), exited]);
-    } else {
-      await Promise.race([waitFor(`${name} to be healthy`, () => httpOk(`${url}${HEALTH_PATH[kind]}`), { timeoutMs: 30_000 }), exited]);
-    }
+    const readyPath = options.waitForHealthy === false ? '/metrics' : HEALTH_PATH[kind];
+    await untilReady(proc, name, `${url}${readyPath}`, { logFile });
   };
   await start();
   return {
