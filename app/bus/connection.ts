@@ -23,6 +23,9 @@ export async function connectToBus(options: { servers: string[]; name: string; l
     // Two missed pings at 5 s: a dead server is noticed within ~10 s even without a TCP reset.
     pingInterval: 5_000,
     maxPingOut: 2,
+    // Otherwise every request builds an Error up front for its stack trace: a measured 6 % of the
+    // gateway's CPU at full load (npm run bench).
+    noAsyncTraces: true,
   });
   let connected = true;
   void (async () => {

@@ -33,16 +33,26 @@ export async function pendingCount(nc: NatsConnection, stream: string, name: str
   return info.num_pending + info.num_ack_pending;
 }
 
-/** Consumes until stopped, one message at a time per consumer, restarting the iterator if it ends. */
+/**
+ * Consumes until stopped, restarting the iterator if it ends. Messages that arrive together are
+ * handed over as one batch (one inbox commit), and batches are processed one after another.
+ */
 export function runConsumer(
   nc: NatsConnection,
   stream: string,
   name: string,
-  onMessage: (msg: JsMsg) => Promise<unknown>,
+  onBatch: (msgs: JsMsg[]) => Promise<unknown>,
   logger: Logger,
 ) {
   let stopped = false;
   let current: ConsumerMessages | undefined;
+  let pending: JsMsg[] = [];
+  let processing: Promise<unknown> = Promise.resolve();
+  const flush = () => {
+    const batch = pending;
+    pending = [];
+    processing = processing.then(() => onBatch(batch)).catch((err: unknown) => logger.error({ consumer: name, err }, 'batch processing failed'));
+  };
   const done = (async () => {
     const js = jetstream(nc);
     while (!stopped) {
@@ -52,7 +62,9 @@ export function runConsumer(
         // missed heartbeats) instead of the default 30 s expiry, so a failover stalls delivery briefly.
         current = await consumer.consume({ max_messages: 100, expires: 5000 });
         for await (const msg of current) {
-          await onMessage(msg);
+          // Messages already buffered arrive in the same turn of the event loop and join one batch.
+          if (pending.length === 0) setImmediate(flush);
+          pending.push(msg);
           if (stopped) break;
         }
       } catch (err) {
@@ -67,6 +79,8 @@ export function runConsumer(
       stopped = true;
       await current?.close();
       await done;
+      if (pending.length) flush();
+      await processing;
     },
   };
 }

@@ -46,6 +46,40 @@ describe('transactional inbox', () => {
   });
 });
 
+describe('batched inbox', () => {
+  it('commits a batch once, and a failing handler rolls back only its own event', () => {
+    const inbox = open();
+    const [a, b, c] = [buddyEnvelope(1), buddyEnvelope(1), buddyEnvelope(1)] as EventEnvelope[];
+    const outcomes = inbox.batch(() =>
+      [a!, b!, c!].map((event) => {
+        try {
+          return inbox.handleOnce('journey', event, delivery, 0, (db) => {
+            journeyHandler.handle(event, db);
+            if (event === b) throw new Error('downstream failed');
+          });
+        } catch {
+          return 'failed';
+        }
+      }),
+    );
+    expect(outcomes).toEqual(['handled', 'failed', 'handled']);
+    expect((inbox.db.prepare('SELECT count(*) AS n FROM journey_milestones').get() as { n: number }).n).toBe(2);
+    expect(inbox.handleOnce('journey', b!, delivery, 0, (db) => journeyHandler.handle(b!, db))).toBe('handled');
+  });
+
+  it('rolls the whole batch back when it fails to commit', () => {
+    const inbox = open();
+    const event = buddyEnvelope(1) as EventEnvelope;
+    expect(() =>
+      inbox.batch(() => {
+        inbox.handleOnce('journey', event, delivery, 0, (db) => journeyHandler.handle(event, db));
+        throw new Error('crash before commit');
+      }),
+    ).toThrow('crash before commit');
+    expect(inbox.handleOnce('journey', event, delivery, 0, (db) => journeyHandler.handle(event, db))).toBe('handled');
+  });
+});
+
 describe('handlers', () => {
   it('Safety flags configured words only', () => {
     expect(flaggedWords('I felt Scared and alone', ['scared', 'harm'])).toEqual(['scared']);

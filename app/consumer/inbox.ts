@@ -65,6 +65,8 @@ export function openInbox(file: string, handlerSchemas: readonly string[], optio
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const countDead = db.prepare('SELECT count(*) AS n FROM consumer_dead_letter WHERE consumer = ?');
+  let inBatch = false;
+  let savepoints = 0;
 
   return {
     db,
@@ -72,8 +74,28 @@ export function openInbox(file: string, handlerSchemas: readonly string[], optio
      * Runs `effect` once per (consumer, event id). Returns 'duplicate' without running it when the
      * event was already handled; an exception rolls back both the effect and the mark.
      */
-    handleOnce(consumer: string, event: EventEnvelope, delivery: Delivery, now: number, effect: (db: DatabaseSync) => void): 'handled' | 'duplicate' {
+    /**
+     * Runs `work` in one transaction: every handleOnce inside it gets a savepoint, and the whole
+     * batch costs one commit (one fsync) instead of one per message.
+     */
+    batch<T>(work: () => T): T {
       db.exec('BEGIN IMMEDIATE');
+      inBatch = true;
+      try {
+        const result = work();
+        db.exec('COMMIT');
+        return result;
+      } catch (err) {
+        db.exec('ROLLBACK');
+        throw err;
+      } finally {
+        inBatch = false;
+      }
+    },
+    handleOnce(consumer: string, event: EventEnvelope, delivery: Delivery, now: number, effect: (db: DatabaseSync) => void): 'handled' | 'duplicate' {
+      const name = `m${++savepoints}`;
+      const [begin, commit, rollback] = inBatch ? [`SAVEPOINT ${name}`, `RELEASE ${name}`, `ROLLBACK TO ${name}; RELEASE ${name}`] : ['BEGIN IMMEDIATE', 'COMMIT', 'ROLLBACK'];
+      db.exec(begin);
       try {
         const inserted =
           markSeen.run(consumer, event.id, event.type, Date.parse(event.occurredAt), now, delivery.deliveryCount, delivery.streamSeq, delivery.traceId ?? null).changes === 1 ||
@@ -81,10 +103,10 @@ export function openInbox(file: string, handlerSchemas: readonly string[], optio
         if (inserted) effect(db);
         const outcome = inserted ? 'handled' : 'duplicate';
         logDelivery.run(consumer, event.id, outcome, delivery.deliveryCount, delivery.streamSeq, now);
-        db.exec('COMMIT');
+        db.exec(commit);
         return outcome;
       } catch (err) {
-        db.exec('ROLLBACK');
+        db.exec(rollback);
         throw err;
       }
     },

@@ -9,7 +9,7 @@ import { ensureDurableConsumer, pendingCount, runConsumer } from './durable-cons
 import { createHandlers } from './handlers/index.ts';
 import { openInbox } from './inbox.ts';
 import { createConsumerMetrics } from './metrics.ts';
-import { processMessage } from './process-message.ts';
+import { processBatch } from './process-message.ts';
 
 const config = loadConfigOrExit('consumer', () => parseConsumerConfig(process.env));
 const logger = createLogger('consumer');
@@ -37,8 +37,8 @@ for (const handler of handlers) {
 }
 
 const runners = handlers.map((handler) =>
-  runConsumer(bus.nc, config.nats.stream, handler.consumer, (msg) =>
-    processMessage(msg, { inbox, handler, metrics, logger, maxDeliver: config.maxDeliver, handlerDelayMs: config.handlerDelayMs }), logger),
+  runConsumer(bus.nc, config.nats.stream, handler.consumer, (msgs) =>
+    processBatch(msgs, { inbox, handler, metrics, logger, maxDeliver: config.maxDeliver, handlerDelayMs: config.handlerDelayMs }), logger),
 );
 
 // Pending counts come from the server; polled rather than fetched per scrape so a slow NATS cannot stall /metrics.

@@ -1,7 +1,8 @@
-// What one consumer does with one JetStream message: decode, handle once, then ack, nak or park.
-import { context, SpanStatusCode, trace } from '@opentelemetry/api';
+// What one consumer does with the messages JetStream hands it: decode, handle each once inside one
+// transaction for the batch, and only after the commit ack, nak or park each message.
+import { SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { JsMsg } from '@nats-io/jetstream';
-import { validateEvent } from '../events/envelope.ts';
+import { validateEvent, type EventEnvelope } from '../events/envelope.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { contextFromHeaders, traceIdOf } from '../telemetry/trace-context.ts';
 import type { EventHandler } from './handlers/handler.ts';
@@ -27,61 +28,74 @@ export function redeliveryDelayMs(deliveryCount: number): number {
   return Math.min(30_000, 1000 * 2 ** (deliveryCount - 1));
 }
 
-export async function processMessage(msg: JsMsg, options: ProcessOptions): Promise<Outcome> {
+type Step = { msg: JsMsg; outcome: Outcome; event?: EventEnvelope; span?: Span; error?: Error; reason?: string };
+
+export async function processBatch(msgs: readonly JsMsg[], options: ProcessOptions): Promise<Outcome[]> {
   const { inbox, handler, metrics, logger, maxDeliver, handlerDelayMs } = options;
   const now = options.now ?? Date.now;
   const consumer = handler.consumer;
-  const body = new TextDecoder().decode(msg.data);
-  const traceHeaders: Record<string, string | undefined> = { traceparent: msg.headers?.get('traceparent') || undefined, tracestate: msg.headers?.get('tracestate') || undefined };
-  const parent = contextFromHeaders(traceHeaders);
+  if (handlerDelayMs > 0) await new Promise((r) => setTimeout(r, handlerDelayMs * msgs.length));
 
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    parsed = undefined;
-  }
-  const validation = validateEvent(parsed);
-  if (!validation.ok) {
-    // Cannot happen for events the gateway accepted; parked rather than dropped so nothing vanishes.
-    inbox.deadLetter(consumer, { streamSeq: msg.seq, subject: msg.subject, body, reason: 'invalid', detail: validation.failure.detail }, now());
-    msg.term('invalid event');
-    metrics.processed.add(1, { consumer, event_type: 'unknown', outcome: 'invalid' });
-    logger.error({ consumer, stream_seq: msg.seq, reason: validation.failure.reason }, 'invalid message parked');
-    return 'invalid';
-  }
-  const event = validation.event;
-  const labels = { consumer, event_type: event.type };
-
-  return await tracer.startActiveSpan(`consume ${consumer}`, { attributes: { 'event.id': event.id, 'event.type': event.type, 'messaging.consumer.name': consumer } }, parent, async (span) => {
-    try {
-      if (handlerDelayMs > 0) await new Promise((r) => setTimeout(r, handlerDelayMs));
-      const delivery = { deliveryCount: msg.info.deliveryCount, streamSeq: msg.seq, traceId: traceIdOf(traceHeaders.traceparent) };
-      const result = inbox.handleOnce(consumer, event, delivery, now(), (db) => handler.handle(event, db));
-      msg.ack();
-      metrics.processed.add(1, { ...labels, outcome: result });
-      if (result === 'handled') {
-        metrics.endToEndLatency.record(Math.max(0, (now() - Date.parse(event.occurredAt)) / 1000), { consumer });
-        logger.debug({ consumer, event_id: event.id, event_type: event.type }, 'event handled');
-      } else {
-        logger.info({ consumer, event_id: event.id, delivery_count: msg.info.deliveryCount }, 'duplicate delivery skipped');
+  const steps = inbox.batch(() =>
+    msgs.map((msg): Step => {
+      const body = new TextDecoder().decode(msg.data);
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body);
+      } catch {
+        parsed = undefined;
       }
-      return result;
-    } catch (err) {
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
-      if (msg.info.deliveryCount >= maxDeliver) {
+      const validation = validateEvent(parsed);
+      if (!validation.ok) {
+        // Cannot happen for events the gateway accepted; parked rather than dropped so nothing vanishes.
+        inbox.deadLetter(consumer, { streamSeq: msg.seq, subject: msg.subject, body, reason: 'invalid', detail: validation.failure.detail }, now());
+        return { msg, outcome: 'invalid', reason: validation.failure.reason };
+      }
+      const event = validation.event;
+      const traceparent = msg.headers?.get('traceparent') || undefined;
+      const parent = contextFromHeaders({ traceparent, tracestate: msg.headers?.get('tracestate') || undefined });
+      const span = tracer.startSpan(`consume ${consumer}`, { attributes: { 'event.id': event.id, 'event.type': event.type, 'messaging.consumer.name': consumer } }, parent);
+      try {
+        const delivery = { deliveryCount: msg.info.deliveryCount, streamSeq: msg.seq, traceId: traceIdOf(traceparent) };
+        return { msg, event, span, outcome: inbox.handleOnce(consumer, event, delivery, now(), (db) => handler.handle(event, db)) };
+      } catch (err) {
+        if (msg.info.deliveryCount < maxDeliver) return { msg, event, span, outcome: 'failed', error: err as Error };
         inbox.deadLetter(consumer, { eventId: event.id, streamSeq: msg.seq, subject: msg.subject, body, reason: 'handler_failed', detail: (err as Error).message }, now());
-        msg.term('handler kept failing');
-        metrics.processed.add(1, { ...labels, outcome: 'dead_lettered' });
-        logger.error({ consumer, event_id: event.id, err, delivery_count: msg.info.deliveryCount }, 'handler kept failing, event parked');
-        return 'dead_lettered';
+        return { msg, event, span, outcome: 'dead_lettered', error: err as Error };
       }
-      msg.nak(redeliveryDelayMs(msg.info.deliveryCount));
-      metrics.processed.add(1, { ...labels, outcome: 'failed' });
-      logger.warn({ consumer, event_id: event.id, err, delivery_count: msg.info.deliveryCount }, 'handler failed, will be redelivered');
-      return 'failed';
-    } finally {
-      span.end();
+    }),
+  );
+
+  // Committed: now tell JetStream. An ack lost on the way only brings a redelivery the inbox skips.
+  for (const { msg, event, span, outcome, error, reason } of steps) {
+    const eventType = event?.type ?? 'unknown';
+    metrics.processed.add(1, { consumer, event_type: eventType, outcome });
+    const log = { consumer, event_id: event?.id, event_type: event?.type, stream_seq: msg.seq, delivery_count: msg.info.deliveryCount };
+    switch (outcome) {
+      case 'handled':
+        msg.ack();
+        metrics.endToEndLatency.record(Math.max(0, (now() - Date.parse(event!.occurredAt)) / 1000), { consumer });
+        logger.debug(log, 'event handled');
+        break;
+      case 'duplicate':
+        msg.ack();
+        logger.info(log, 'duplicate delivery skipped');
+        break;
+      case 'failed':
+        msg.nak(redeliveryDelayMs(msg.info.deliveryCount));
+        logger.warn({ ...log, err: error }, 'handler failed, will be redelivered');
+        break;
+      case 'dead_lettered':
+        msg.term('handler kept failing');
+        logger.error({ ...log, err: error }, 'handler kept failing, event parked');
+        break;
+      case 'invalid':
+        msg.term('invalid event');
+        logger.error({ ...log, reason }, 'invalid message parked');
+        break;
     }
-  });
+    if (error) span?.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+    span?.end();
+  }
+  return steps.map((s) => s.outcome);
 }

@@ -1,4 +1,5 @@
 // Gateway (CSR Platform) configuration, named as in the Phase 1 design.
+import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { env, parseEnv } from '../config/env.ts';
 import { parseSecrets } from '../signature/standard-webhooks.ts';
@@ -50,7 +51,7 @@ export type GatewayConfig = {
   host: string;
   port: number;
   endpoint: string;
-  signature: { enabled: boolean; keys: Buffer[]; toleranceSeconds: number };
+  signature: { enabled: boolean; keys: KeyObject[]; toleranceSeconds: number };
   rateLimit: { enabled: boolean; perMinute: number };
   maxBodyBytes: number;
   nats: {

@@ -1,4 +1,5 @@
 // Publisher (Buddy System) configuration: the design's CSR_WEBHOOK_* names, plus port and outbox path.
+import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { env, parseEnv } from '../config/env.ts';
 import { parseSecrets } from '../signature/standard-webhooks.ts';
@@ -44,7 +45,7 @@ export type PublisherConfig = {
   timeoutMs: number;
   retry: RetryPolicy;
   enabled: boolean;
-  signingKeys: Buffer[];
+  signingKeys: KeyObject[];
   host: string;
   port: number;
   outboxPath: string;

@@ -1,4 +1,5 @@
 // One webhook delivery attempt: sign, POST with a timeout, and report what happened.
+import type { KeyObject } from 'node:crypto';
 import { signatureHeaders } from '../signature/standard-webhooks.ts';
 import type { AttemptResult } from './retry-policy.ts';
 
@@ -6,7 +7,7 @@ export type WebhookRequest = {
   url: string;
   eventId: string;
   body: string;
-  keys: readonly Buffer[];
+  keys: readonly KeyObject[];
   timeoutMs: number;
   nowSeconds: number;
 };

@@ -82,7 +82,12 @@ const stack = await startStack({ dir: path.join(dir, 'stack'), signingSecret: se
 const ramp = await runPreset({ preset: 'ramp', publisherUrl: stack.publisher.url, stageMs: quick ? 3000 : 10_000, maxRate: quick ? 100 : 800, p99TargetMs: 250 });
 const highest = ramp.summary.highestRateHeld ?? 0;
 log(`highest rate held by the publisher API (p99 < 250 ms, no errors or drops): ${highest}/s`);
-await waitFor('the ramp backlog to drain', async () => ((await (await fetch(`${stack.publisher.url}/health`)).json()) as { outbox: { depth: number } }).outbox.depth === 0, { timeoutMs: 300_000, intervalMs: 1000 });
+// The ramp leaves work behind in the outbox and in the stream: wait until the consumers caught up.
+await waitFor('the ramp backlog to drain', async () => {
+  const outbox = ((await (await fetch(`${stack.publisher.url}/health`)).json()) as { outbox: { depth: number } }).outbox.depth;
+  const consumers = ((await (await fetch(`${stack.consumer.url}/health`)).json()) as { consumers: Record<string, { pending: number | null }> }).consumers;
+  return outbox === 0 && Object.values(consumers).every((c) => c.pending === 0);
+}, { timeoutMs: 600_000, intervalMs: 1000 });
 
 async function endToEnd(rate: number) {
   const since = Date.now();

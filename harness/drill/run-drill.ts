@@ -22,14 +22,25 @@ async function firing(t: DrillTarget, alert: string): Promise<boolean> {
   return ((await res.json()) as unknown[]).length > 0;
 }
 
-async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<number | null> {
+/**
+ * Milliseconds until `check` first holds and then keeps holding for `holdMs` (a restarted
+ * process's metrics vanish for a moment, which must not count as a resolution); null on timeout.
+ */
+async function until(check: () => Promise<boolean>, timeoutMs: number, holdMs = 0): Promise<number | null> {
   const started = Date.now();
+  let heldSince: number | undefined;
   while (Date.now() - started < timeoutMs) {
-    if (await check().catch(() => false)) return Date.now() - started;
+    if (await check().catch(() => false)) {
+      heldSince ??= Date.now();
+      if (Date.now() - heldSince >= holdMs) return heldSince - started;
+    } else heldSince = undefined;
     await sleep(1000);
   }
   return null;
 }
+
+/** A resolution counts once the alert has stayed away this long. */
+const RESOLVED_HOLD_MS = 10_000;
 
 /** The slowest alerts need `for: 10m` on top of a 5-minute rate window; a scaled rule set divides both. */
 export function drillTimeouts(timeScale: number) {
@@ -57,7 +68,7 @@ export async function runDrill(t: DrillTarget, drill: Drill, print: (line: strin
     print(`   mitigation: ${drill.mitigation}`);
     await drill.mitigate(t);
     mitigated = true;
-    result.timeToResolveMs = await until(async () => !(await firing(t, drill.alert)), timeouts.resolveMs);
+    result.timeToResolveMs = await until(async () => !(await firing(t, drill.alert)), timeouts.resolveMs, RESOLVED_HOLD_MS);
     if (result.timeToResolveMs === null) throw new Error(`did not resolve within ${Math.round(timeouts.resolveMs / 1000)} s`);
     print(`   resolved after ${(result.timeToResolveMs / 1000).toFixed(1)} s`);
     result.pass = true;
