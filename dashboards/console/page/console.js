@@ -67,14 +67,17 @@ async function renderTimeseries(panel, body) {
     body.innerHTML = '<div class="empty">no data</div>';
     return 0;
   }
-  const unit = panel.fieldConfig?.defaults?.unit;
+  // One y scale per unit, as Grafana does for per-query unit overrides: the first on the left, the next on the right.
+  const units = [...new Set(series.map((s) => s.unit))];
   const data = [times, ...series.map((s) => times.map((t) => (Number.isFinite(s.values.get(t)) ? s.values.get(t) : null)))];
   const opts = {
     width: body.clientWidth || 400,
     height: Math.max(80, body.clientHeight - 44),
     legend: { show: true },
-    series: [{}, ...series.map((s, i) => ({ label: s.label, stroke: COLORS[i % COLORS.length], width: 1.5, value: (u, v) => formatValue(v, s.unit) }))],
-    axes: [{}, { size: 60, values: (u, vals) => vals.map((v) => formatValue(v, unit)) }],
+    // A flat share (say 0 % one way only all along) should read as 0 %, not stretch to 0 – 10000 %.
+    scales: Object.fromEntries(units.map((u) => [u ?? 'y', u === 'percentunit' ? { range: (_, min, max) => [Math.min(0, min), Math.max(0.01, max)] } : {}])),
+    series: [{}, ...series.map((s, i) => ({ label: s.label, scale: s.unit ?? 'y', stroke: COLORS[i % COLORS.length], width: 1.5, value: (u, v) => formatValue(v, s.unit) }))],
+    axes: [{}, ...units.slice(0, 2).map((u, i) => ({ scale: u ?? 'y', side: i === 0 ? 3 : 1, size: 60, grid: { show: i === 0 }, values: (_, vals) => vals.map((v) => formatValue(v, u)) }))],
   };
   new uPlot(opts, data, body);
   return points;
