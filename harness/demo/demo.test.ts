@@ -74,7 +74,7 @@ describe('npm run demo', () => {
   it.each(['single', 'cluster'])('%s topology: starts, every target up and rule group loaded, console answers, Ctrl-C leaves nothing behind', async (topology) => {
     const ports = await freePorts();
     const stateDir = tempDir(`demo-${topology}`);
-    const child = spawn(process.execPath, [DEMO, ...ports.args, '--topology', topology, '--scrape-interval', '2s', '--rate', '20', '--state-dir', stateDir], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [DEMO, ...ports.args, '--topology', topology, '--scrape-interval', '2s', '--rate', '20', '--state-dir', stateDir], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
@@ -98,7 +98,8 @@ describe('npm run demo', () => {
       await waitFor('every child process to exit', () => children.every((pid) => !alive(pid)), { timeoutMs: 15_000 });
       expect(output).toContain('Stopped.');
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      // A failed assertion must not leave the demo's processes behind: kill its whole process group.
+      if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
     }
   }, 180_000);
 });

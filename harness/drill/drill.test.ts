@@ -29,7 +29,7 @@ describe('drills', () => {
     const names = ['nats-port', 'nats-monitor-port', 'gateway-port', 'publisher-port', 'consumer-port', 'prometheus-port', 'alertmanager-port', 'receiver-port', 'console-port', 'control-port'];
     const ports = names.flatMap((name, i) => [`--${name}`, String(base + i * 100)]);
     const controlUrl = `http://127.0.0.1:${base + 900}`;
-    const demo = spawn(process.execPath, [path.join(REPO_ROOT, 'harness/demo/demo.ts'), ...ports, '--rate', '20', '--state-dir', tempDir('drill-demo')], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const demo = spawn(process.execPath, [path.join(REPO_ROOT, 'harness/demo/demo.ts'), ...ports, '--rate', '20', '--state-dir', tempDir('drill-demo')], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let demoOutput = '';
     demo.stdout.on('data', (d) => (demoOutput += d));
     demo.stderr.on('data', (d) => (demoOutput += d));
@@ -50,7 +50,9 @@ describe('drills', () => {
       await waitFor('the receiver to print the page', () => demoOutput.includes('[pagerduty] FIRING WebhookGatewayDown'), { timeoutMs: 30_000 });
     } finally {
       demo.kill('SIGINT');
+      const timer = setTimeout(() => process.kill(-demo.pid!, 'SIGKILL'), 20_000);
       await exited;
+      clearTimeout(timer);
     }
   }, 480_000);
 });

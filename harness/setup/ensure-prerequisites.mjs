@@ -2,15 +2,22 @@
 // It runs before any dependency exists, on the machine's own Node (any version >= 20), so it is
 // plain JavaScript using only node: built-ins.
 //
-//   node harness/setup/ensure-prerequisites.mjs [--for demo|test]
-import { spawnSync } from 'node:child_process';
+//   node harness/setup/ensure-prerequisites.mjs [--for demo|test] [--run SCRIPT [ARGS…]]
+//
+// --run starts SCRIPT with the pinned Node once everything is installed. The npm script cannot
+// simply say `… && node SCRIPT`: its shell looked `node` up before the install and would reuse the
+// system Node (20) it found then.
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import os from 'node:os';
 import { accessSync, constants, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const purpose = process.argv.includes('--for') ? process.argv[process.argv.indexOf('--for') + 1] : 'test';
+const runAt = process.argv.indexOf('--run');
+const own = runAt < 0 ? process.argv.slice(2) : process.argv.slice(2, runAt);
+const purpose = own.includes('--for') ? own[own.indexOf('--for') + 1] : 'test';
 
 // Debian packages and the binaries that prove each is installed.
 const DEBIAN = [
@@ -81,6 +88,15 @@ function ensureDebianPackages() {
   if (still.length) fail(`Installed, but still missing binaries from ${still.join(', ')}: run "${hint}" and check your PATH.`);
 }
 
+/** Runs the script with the pinned Node; Ctrl-C reaches it directly (same process group). */
+function runWithPinnedNode(args) {
+  const child = spawn(path.join(root, 'node_modules', '.bin', 'node'), args, { stdio: 'inherit', cwd: root });
+  process.on('SIGINT', () => undefined);
+  for (const signal of ['SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => process.exit(code ?? 128 + (os.constants.signals[signal] ?? 0)));
+}
+
 checkNode();
 ensureNpmDependencies();
 ensureDebianPackages();
+if (runAt >= 0) runWithPinnedNode(process.argv.slice(runAt + 1));
