@@ -1,11 +1,9 @@
 // The transactional inbox: a handler's effects and the "seen this event" mark commit together,
 // so a redelivery (lost ack, restart, replay after the JetStream duplicate window) is a no-op.
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
 import type { EventEnvelope } from '../events/envelope.ts';
+import { inTransaction, openDurableDatabase } from '../storage/sqlite.ts';
 
-export type InboxDatabase = DatabaseSync;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS processed (
@@ -48,10 +46,8 @@ export type Inbox = ReturnType<typeof openInbox>;
 
 export function openInbox(file: string, handlerSchemas: readonly string[], options: { dedup?: boolean } = {}) {
   const dedup = options.dedup ?? true;
-  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
-  const db = new DatabaseSync(file);
-  // FULL: the ack to JetStream follows the commit, so the commit must survive a power cut.
-  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;');
+  // The ack to JetStream follows the commit, so the commit must survive a power cut.
+  const db = openDurableDatabase(file);
   db.exec(SCHEMA);
   for (const ddl of handlerSchemas) db.exec(ddl);
 
@@ -79,15 +75,9 @@ export function openInbox(file: string, handlerSchemas: readonly string[], optio
      * batch costs one commit (one fsync) instead of one per message.
      */
     batch<T>(work: () => T): T {
-      db.exec('BEGIN IMMEDIATE');
       inBatch = true;
       try {
-        const result = work();
-        db.exec('COMMIT');
-        return result;
-      } catch (err) {
-        db.exec('ROLLBACK');
-        throw err;
+        return inTransaction(db, work);
       } finally {
         inBatch = false;
       }

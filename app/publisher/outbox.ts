@@ -1,9 +1,7 @@
 // The durable outbox (node:sqlite, WAL): an event is on disk before the publisher acknowledges it,
 // and leaves only when delivered or moved to the dead-letter table.
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 import type { EventEnvelope } from '../events/envelope.ts';
+import { inTransaction, openDurableDatabase } from '../storage/sqlite.ts';
 
 export type OutboxRow = {
   id: string;
@@ -74,11 +72,7 @@ CREATE TABLE IF NOT EXISTS dead_letter (
 export type Outbox = ReturnType<typeof openOutbox>;
 
 export function openOutbox(file: string) {
-  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
-  const db = new DatabaseSync(file);
-  // WAL lets the dead-letter CLI read and replay while the service runs; FULL makes every
-  // acknowledged enqueue survive a power cut, not just a process crash.
-  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;');
+  const db = openDurableDatabase(file);
   db.exec(SCHEMA);
   // Outboxes written before the NATS transport existed lack these columns.
   const columns = new Set((db.prepare('PRAGMA table_info(outbox)').all() as { name: string }[]).map((c) => c.name));
@@ -118,17 +112,7 @@ export function openOutbox(file: string) {
   const getDead = db.prepare('SELECT * FROM dead_letter WHERE id = ?');
   const allDeadIds = db.prepare('SELECT id FROM dead_letter ORDER BY dead_lettered_at');
 
-  function transaction<T>(work: () => T): T {
-    db.exec('BEGIN IMMEDIATE');
-    try {
-      const result = work();
-      db.exec('COMMIT');
-      return result;
-    } catch (err) {
-      db.exec('ROLLBACK');
-      throw err;
-    }
-  }
+  const transaction = <T,>(work: () => T): T => inTransaction(db, work);
 
   return {
     /** Returns false when the id is already queued or dead-lettered (a client retry). */
