@@ -40,6 +40,8 @@ export function createApp(deps: GatewayDeps) {
 
   const app = express();
   app.disable('x-powered-by');
+  // Express would hash every 202 body for an ETag that no webhook sender revalidates.
+  app.disable('etag');
 
   app.post(config.endpoint, (req, res) => {
     const startedAt = performance.now();

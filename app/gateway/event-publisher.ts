@@ -3,6 +3,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { BusConnection } from '../bus/connection.ts';
 import { publishEvent, type PublishResult } from '../bus/publish-event.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
+import { oneWritePerLoopTurn } from '../bus/one-write-per-loop-turn.ts';
 
 export type EventPublisher = {
   publish(event: EventEnvelope, body: Uint8Array, traceHeaders: Record<string, string>): Promise<PublishResult>;
@@ -12,9 +13,10 @@ export type EventPublisher = {
 
 export function createEventPublisher(bus: BusConnection, options: { stream: string; subjectPrefix: string; timeoutMs: number }): EventPublisher {
   const js = jetstream(bus.nc, { timeout: options.timeoutMs });
+  const batched = oneWritePerLoopTurn();
   return {
     // event-path says which way the event came, for whoever reads the stream during a migration.
-    publish: (event, body, traceHeaders) => publishEvent(bus, js, options, event, body, { ...traceHeaders, 'event-path': 'webhook' }),
+    publish: (event, body, traceHeaders) => batched(() => publishEvent(bus, js, options, event, body, { ...traceHeaders, 'event-path': 'webhook' })),
     async streamHealth() {
       if (!bus.isConnected()) return { ok: false, detail: 'not connected to NATS' };
       try {
