@@ -4,8 +4,9 @@ import { readFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DatabaseSync } from 'node:sqlite';
+import { CONSUMER_NAMES } from '../../app/consumer/handlers/index.ts';
 import { openOutbox } from '../../app/publisher/outbox.ts';
+import { readProcessed } from '../history/consumer-log.ts';
 import type { EventEnvelope } from '../../app/events/envelope.ts';
 import { parseSecrets, signatureHeaders } from '../../app/signature/standard-webhooks.ts';
 import { buddyEnvelope, buddyEvent } from '../load/event-factory.ts';
@@ -16,7 +17,7 @@ import { startNatsServer } from '../stack/nats-server.ts';
 import { freePort } from '../stack/ports.ts';
 import { spawnLogged, terminate } from '../stack/processes.ts';
 import { REPO_ROOT, startService } from '../stack/service.ts';
-import { startStack } from '../stack/stack.ts';
+import { nothingInFlight, startStack } from '../stack/stack.ts';
 import { waitFor } from '../stack/wait.ts';
 import { closedLoop, type ThroughputResult } from './http-load.ts';
 
@@ -103,20 +104,9 @@ const ramp = await runPreset({ preset: 'ramp', publisherUrl: stack.publisher.url
 const highest = ramp.summary.highestRateHeld ?? 0;
 log(`highest rate accepted by the publisher API (p99 < 250 ms, no errors or drops): ${highest}/s`);
 
-/** Every handler's commits since `since`, read from the consumers' own inbox database. */
-function handledSince(since: number): number[] {
-  const db = new DatabaseSync(stack.consumerDbPath, { readOnly: true });
-  const rows = db.prepare('SELECT handled_at - occurred_at AS ms FROM processed WHERE handled_at >= ?').all(since) as { ms: number }[];
-  db.close();
-  return rows.map((r) => r.ms);
-}
-const HANDLERS = 3;
-const drained = () =>
-  waitFor('the backlog to drain', async () => {
-    const outbox = ((await (await fetch(`${stack.publisher.url}/health`)).json()) as { outbox: { depth: number } }).outbox.depth;
-    const consumers = ((await (await fetch(`${stack.consumer.url}/health`)).json()) as { consumers: Record<string, { pending: number | null }> }).consumers;
-    return outbox === 0 && Object.values(consumers).every((c) => c.pending === 0);
-  }, { timeoutMs: 600_000, intervalMs: 1000 });
+const drained = () => waitFor('the backlog to drain', () => nothingInFlight(stack), { timeoutMs: 600_000, intervalMs: 1000 });
+/** End-to-end latency (occurredAt to inbox commit) of every handler's commits since `since`. */
+const latenciesSince = (since: number) => readProcessed(stack.consumerDbPath, since).map((r) => r.handled_at - r.occurred_at);
 
 async function sendAt(rate: number, durationMs: number) {
   const ids = new Set<string>();
@@ -138,7 +128,7 @@ const pipeline: { rate: number; accepted: number; backlogAtEnd: number; sustaine
 for (const stage of ramp.summary.stages.filter((s) => s.ratePerSecond <= highest)) {
   const since = Date.now();
   const accepted = await sendAt(stage.ratePerSecond, stageMs);
-  const backlogAtEnd = Math.max(0, accepted - Math.floor(handledSince(since).length / HANDLERS));
+  const backlogAtEnd = Math.max(0, accepted - Math.floor(latenciesSince(since).length / CONSUMER_NAMES.length));
   const sustained = backlogAtEnd <= stage.ratePerSecond;
   pipeline.push({ rate: stage.ratePerSecond, accepted, backlogAtEnd, sustained });
   log(`  pipeline at ${stage.ratePerSecond}/s: ${accepted} accepted, ${backlogAtEnd} still in flight at the end: ${sustained ? 'sustained' : 'falling behind'}`);
@@ -151,8 +141,8 @@ log(`highest rate the whole pipeline sustains: ${sustainedRate}/s`);
 async function endToEnd(rate: number) {
   const since = Date.now();
   const events = await sendAt(rate, quick ? 4000 : 20_000);
-  await waitFor('every event to reach every consumer', () => handledSince(since).length >= events * HANDLERS, { timeoutMs: 300_000, intervalMs: 500 });
-  const latencies = handledSince(since);
+  await waitFor('every event to reach every consumer', () => latenciesSince(since).length >= events * CONSUMER_NAMES.length, { timeoutMs: 300_000, intervalMs: 500 });
+  const latencies = latenciesSince(since);
   return { rate, events, p50Ms: percentile(latencies, 50), p95Ms: percentile(latencies, 95), p99Ms: percentile(latencies, 99) };
 }
 const e2eAt50 = await endToEnd(50);

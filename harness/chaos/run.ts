@@ -7,7 +7,7 @@ import { buddyEvent } from '../load/event-factory.ts';
 import { runOpenModel } from '../load/open-model.ts';
 import { createEvent } from '../load/publisher-client.ts';
 import { freePort } from '../stack/ports.ts';
-import { startStack, type Stack } from '../stack/stack.ts';
+import { nothingInFlight, startStack, type Stack } from '../stack/stack.ts';
 import { sleep, waitFor } from '../stack/wait.ts';
 import { check, type CheckResult, type Invocation } from './checker.ts';
 import { startFaultProxy, type FaultProxy, type ProxyMode } from './fault-proxy.ts';
@@ -171,12 +171,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
   await waitFor('the system to drain', async () => {
     const count = consumerDeliveries(stack.consumerDbPath).length;
     if (count !== last) [last, stableSince] = [count, Date.now()];
-    const health = (await (await fetch(`${stack.publisher.url}/health`)).json()) as { outbox: { depth: number } };
-    // Drained: nothing waits in the outbox, no durable consumer has anything pending (as the consumers
-    // last read it from NATS), and deliveries have stopped changing.
-    const consumers = (await (await fetch(`${stack.consumer.url}/health`)).json()) as { consumers: Record<string, { pending: number | null }> };
-    const pending = Object.values(consumers.consumers).every((c) => c.pending === 0);
-    return health.outbox.depth === 0 && pending && Date.now() - stableSince > 6000;
+    // Drained: nothing in flight, and deliveries have stopped changing.
+    return (await nothingInFlight(stack)) && Date.now() - stableSince > 6000;
   }, { timeoutMs: options.drainTimeoutMs, intervalMs: 500 }).catch((err: Error) => log(`drain incomplete: ${err.message}`));
   const endedAt = Date.now();
 

@@ -116,3 +116,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     throw err;
   }
 }
+
+/** Nothing waits in the publisher's outbox and no durable consumer has anything pending (as the
+ *  consumers last read it from NATS): what the chaos run and the benchmark wait for. */
+export async function nothingInFlight(stack: Pick<Stack, 'publisher' | 'consumer'>): Promise<boolean> {
+  const publisher = (await (await fetch(`${stack.publisher.url}/health`)).json()) as { outbox: { depth: number } };
+  const consumer = (await (await fetch(`${stack.consumer.url}/health`)).json()) as { consumers: Record<string, { pending: number | null }> };
+  return publisher.outbox.depth === 0 && Object.values(consumer.consumers).every((c) => c.pending === 0);
+}
