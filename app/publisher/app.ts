@@ -1,26 +1,17 @@
 // The Buddy System publisher API: events are created here, written to the outbox, and acknowledged
 // only once they are on disk. Delivery happens in the background (delivery-loop.ts).
-import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { EVENT_SOURCE, validateEvent, type EventEnvelope } from '../events/envelope.ts';
 import { requireAdminToken } from '../http/admin-token.ts';
 import { sendProblem } from '../http/problem-details.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { serveMetrics } from '../telemetry/sdk.ts';
-import { currentTraceHeaders } from '../telemetry/trace-context.ts';
-import type { LastDelivery } from './delivery-loop.ts';
-import { groupCommit } from './group-commit.ts';
-import type { Outbox } from './outbox.ts';
+import { EventValidationError, type WebhookPublisher } from './publisher.ts';
 
 export type PublisherDeps = {
-  outbox: Outbox;
+  publisher: Pick<WebhookPublisher<unknown>, 'publish' | 'health' | 'deadLetters'>;
   logger: Logger;
-  /** The delivery loop, when delivery is enabled: woken on enqueue, asked for its last result. */
-  delivery?: { wake(): void; lastDelivery(): LastDelivery | undefined };
   adminToken?: string;
-  transportMode?: () => string;
-  now?: () => number;
 };
 
 // What a caller sends; the publisher fills in id, occurredAt, source and correlationId when absent.
@@ -34,12 +25,10 @@ const createEventRequest = z.strictObject({
 });
 
 export function createApp(deps: PublisherDeps) {
-  const { outbox, logger, delivery } = deps;
-  const now = deps.now ?? Date.now;
-  // Concurrent requests share one durable commit; each still answers only after its own is on disk.
-  const enqueue = groupCommit((items: { event: EventEnvelope; traceHeaders: Record<string, string> }[]) => outbox.enqueueMany(items, now()));
+  const { publisher, logger } = deps;
   const app = express();
   app.disable('x-powered-by');
+  app.disable('etag');
 
   app.post('/events', express.json({ limit: '256kb' }), async (req, res) => {
     if (req.body === undefined) {
@@ -52,37 +41,21 @@ export function createApp(deps: PublisherDeps) {
       logger.warn({ reason: 'schema_invalid', errors }, 'event rejected');
       return sendProblem(res, { status: 422, title: 'Invalid event', reason: 'schema_invalid', errors });
     }
-    const { id, type, version, occurredAt, data, metadata } = request.data;
-    const validation = validateEvent({
-      id: id ?? randomUUID(),
-      type,
-      version,
-      occurredAt: occurredAt ?? new Date(now()).toISOString(),
-      source: EVENT_SOURCE,
-      data,
-      metadata: { correlationId: req.get('x-correlation-id') ?? randomUUID(), ...metadata },
-    });
-    if (!validation.ok) {
-      const { reason, detail, errors } = validation.failure;
-      logger.warn({ reason, errors }, 'event rejected');
-      return sendProblem(res, { status: 422, title: 'Invalid event', reason, detail, errors });
+    const correlationId = req.get('x-correlation-id');
+    const input = correlationId ? { ...request.data, metadata: { correlationId, ...request.data.metadata } } : request.data;
+    try {
+      const { id, duplicate } = await publisher.publish(input);
+      logger.debug({ event_id: id, event_type: input.type, duplicate }, 'event queued');
+      res.status(202).json({ id, status: 'queued', duplicate });
+    } catch (err) {
+      if (!(err instanceof EventValidationError)) throw err;
+      logger.warn({ reason: err.reason, errors: err.errors }, 'event rejected');
+      return sendProblem(res, { status: 422, title: 'Invalid event', reason: err.reason, detail: err.message, errors: err.errors });
     }
-    const event = validation.event;
-    const queued = await enqueue({ event, traceHeaders: currentTraceHeaders() });
-    delivery?.wake();
-    logger.debug({ event_id: event.id, event_type: event.type, duplicate: !queued }, 'event queued');
-    res.status(202).json({ id: event.id, status: 'queued', duplicate: !queued });
   });
 
-  app.get('/health', (_req, res) => {
-    res.json({
-      status: 'ok',
-      delivery: delivery ? 'enabled' : 'disabled',
-      transport: deps.transportMode?.() ?? 'webhook',
-      outbox: { depth: outbox.depth() },
-      deadLetter: { depth: outbox.deadLetterDepth() },
-      lastDelivery: delivery?.lastDelivery() ?? null,
-    });
+  app.get('/health', async (_req, res) => {
+    res.json({ status: 'ok', ...(await publisher.health()) });
   });
 
   app.get('/metrics', (req, res) => serveMetrics(req, res));
@@ -90,31 +63,29 @@ export function createApp(deps: PublisherDeps) {
   if (deps.adminToken) {
     const admin = express.Router();
     admin.use(requireAdminToken(deps.adminToken));
-    admin.get('/dead-letters', (req, res) => {
+    admin.get('/dead-letters', async (req, res) => {
       const limit = Math.min(Number(req.query.limit ?? 100) || 100, 1000);
-      res.json({ depth: outbox.deadLetterDepth(), items: outbox.listDeadLetters(limit).map(summarizeDeadLetter) });
+      const { deadLetter } = await publisher.health();
+      res.json({ depth: deadLetter.depth, items: (await publisher.deadLetters.list(limit)).map(summarizeDeadLetter) });
     });
-    admin.get('/dead-letters/:id', (req, res) => {
-      const row = outbox.getDeadLetter(req.params.id);
+    admin.get('/dead-letters/:id', async (req, res) => {
+      const row = await publisher.deadLetters.inspect(req.params.id);
       if (!row) return sendProblem(res, { status: 404, title: 'Not found', reason: 'not_found', detail: `No dead letter ${req.params.id}.` });
       res.json({ ...summarizeDeadLetter(row), event: JSON.parse(row.body) });
     });
-    admin.post('/dead-letters/replay', (_req, res) => {
-      const replayed = outbox.replayAll(now());
-      delivery?.wake();
+    admin.post('/dead-letters/replay', async (_req, res) => {
+      const replayed = await publisher.deadLetters.replay('all');
       logger.info({ count: replayed.length }, 'dead letters replayed');
       res.json({ replayed });
     });
-    admin.post('/dead-letters/:id/replay', (req, res) => {
-      const replayed = outbox.replay([req.params.id], now());
+    admin.post('/dead-letters/:id/replay', async (req, res) => {
+      const replayed = await publisher.deadLetters.replay([req.params.id]);
       if (replayed.length === 0) return sendProblem(res, { status: 404, title: 'Not found', reason: 'not_found', detail: `No dead letter ${req.params.id}.` });
-      delivery?.wake();
       logger.info({ event_id: req.params.id }, 'dead letter replayed');
       res.json({ replayed });
     });
     app.use('/admin', admin);
   }
-
   app.use((req, res) => {
     sendProblem(res, { status: 404, title: 'Not found', reason: 'not_found', detail: `${req.method} ${req.path} does not exist.` });
   });

@@ -3,6 +3,7 @@ import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { env, parseEnv } from '../config/env.ts';
 import { parseSecrets } from '../signature/standard-webhooks.ts';
+import { type BreakerPolicy, DEFAULT_BREAKER_POLICY } from './circuit-breaker.ts';
 import { DEFAULT_JITTER, DEFAULT_MAX_RETRY_AFTER_MS, type RetryPolicy } from './retry-policy.ts';
 import { transportModeSchema, type TransportMode } from './transport.ts';
 
@@ -17,9 +18,17 @@ const schema = z
     CSR_WEBHOOK_SECRET: env.optionalString(),
     PUBLISHER_HOST: z.string().default('127.0.0.1'),
     PUBLISHER_PORT: env.port(3001),
+    // sqlite: the outbox file below; postgres: PUBLISHER_DATABASE_URL, shareable by several instances.
+    PUBLISHER_STORE: z.enum(['sqlite', 'postgres']).default('sqlite'),
     PUBLISHER_OUTBOX_PATH: z.string().min(1).default('data/publisher/outbox.sqlite'),
-    // Enough to keep 50 events/s flowing through a 100 ms gateway with headroom for slow attempts.
-    PUBLISHER_MAX_IN_FLIGHT: env.positiveInt(32),
+    PUBLISHER_DATABASE_URL: env.optionalString(),
+    // Names this instance's claims on a shared outbox; a restart under the same id resumes at once.
+    PUBLISHER_INSTANCE_ID: env.optionalString(),
+    // Thousands of events/s through a gateway answering in a few ms, with room for slow attempts.
+    PUBLISHER_MAX_IN_FLIGHT: env.positiveInt(256),
+    // Distinct events failing in a row (connection, timeout, 429, 5xx) that open the circuit.
+    PUBLISHER_CIRCUIT_FAILURE_THRESHOLD: env.positiveInt(5),
+    PUBLISHER_CIRCUIT_MAX_PROBE_INTERVAL_MS: env.positiveInt(30_000),
     PUBLISHER_POLL_INTERVAL_MS: env.positiveInt(200),
     PUBLISHER_ADMIN_TOKEN: env.optionalString(),
     // Phase 2 migration: webhook (default), dual (both ways, same id) or nats (straight to JetStream).
@@ -32,6 +41,9 @@ const schema = z
     NATS_PUBLISH_TIMEOUT_MS: env.positiveInt(2000),
   })
   .superRefine((value, ctx) => {
+    if (value.PUBLISHER_STORE === 'postgres' && !value.PUBLISHER_DATABASE_URL) {
+      ctx.addIssue({ code: 'custom', path: ['PUBLISHER_DATABASE_URL'], message: 'required when PUBLISHER_STORE=postgres' });
+    }
     if (!value.CSR_WEBHOOK_SECRET) return;
     try {
       parseSecrets(value.CSR_WEBHOOK_SECRET);
@@ -48,8 +60,11 @@ export type PublisherConfig = {
   signingKeys: KeyObject[];
   host: string;
   port: number;
+  store: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
   outboxPath: string;
+  instanceId?: string;
   maxInFlight: number;
+  breaker: BreakerPolicy;
   pollIntervalMs: number;
   adminToken?: string;
   transport: TransportMode;
@@ -72,8 +87,11 @@ export function parsePublisherConfig(source: Record<string, string | undefined>)
     signingKeys: e.CSR_WEBHOOK_SECRET ? parseSecrets(e.CSR_WEBHOOK_SECRET) : [],
     host: e.PUBLISHER_HOST,
     port: e.PUBLISHER_PORT,
+    store: e.PUBLISHER_STORE === 'postgres' ? { kind: 'postgres', url: e.PUBLISHER_DATABASE_URL! } : { kind: 'sqlite', path: e.PUBLISHER_OUTBOX_PATH },
     outboxPath: e.PUBLISHER_OUTBOX_PATH,
+    instanceId: e.PUBLISHER_INSTANCE_ID,
     maxInFlight: e.PUBLISHER_MAX_IN_FLIGHT,
+    breaker: { ...DEFAULT_BREAKER_POLICY, failureThreshold: e.PUBLISHER_CIRCUIT_FAILURE_THRESHOLD, maxProbeIntervalMs: e.PUBLISHER_CIRCUIT_MAX_PROBE_INTERVAL_MS },
     pollIntervalMs: e.PUBLISHER_POLL_INTERVAL_MS,
     adminToken: e.PUBLISHER_ADMIN_TOKEN,
     transport: e.PUBLISHER_TRANSPORT,

@@ -5,20 +5,21 @@
 //   npm run dead-letters -- show <event-id>
 //   npm run dead-letters -- replay <event-id> [<event-id> ...]
 //   npm run dead-letters -- replay --all
-// Options: --outbox PATH (default: $PUBLISHER_OUTBOX_PATH, else data/publisher/outbox.sqlite), --json
+// Options: --outbox PATH (default: $PUBLISHER_OUTBOX_PATH, else data/publisher/outbox.sqlite), or
+// --database-url URL (default: $PUBLISHER_DATABASE_URL when PUBLISHER_STORE=postgres), --json
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { openOutbox } from './outbox.ts';
+import { openConfiguredStore } from './store/open-store.ts';
 
-const USAGE = `usage: npm run dead-letters -- <list [--limit N] | show <id> | replay <id...> | replay --all> [--outbox PATH] [--json]`;
+const USAGE = `usage: npm run dead-letters -- <list [--limit N] | show <id> | replay <id...> | replay --all> [--outbox PATH | --database-url URL] [--json]`;
 
-export function runDeadLetterCli(argv: string[], env: Record<string, string | undefined>, out: (line: string) => void): number {
+export async function runDeadLetterCli(argv: string[], env: Record<string, string | undefined>, out: (line: string) => void): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { outbox: { type: 'string' }, limit: { type: 'string' }, all: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: { outbox: { type: 'string' }, 'database-url': { type: 'string' }, limit: { type: 'string' }, all: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     });
   } catch (err) {
     out(`${(err as Error).message}\n${USAGE}`);
@@ -30,25 +31,27 @@ export function runDeadLetterCli(argv: string[], env: Record<string, string | un
     out(USAGE);
     return values.help ? 0 : 2;
   }
+  const databaseUrl = values['database-url'] ?? (env.PUBLISHER_STORE === 'postgres' ? env.PUBLISHER_DATABASE_URL : undefined);
   const file = values.outbox ?? env.PUBLISHER_OUTBOX_PATH ?? 'data/publisher/outbox.sqlite';
-  if (!existsSync(file)) {
+  if (!databaseUrl && !existsSync(file)) {
     out(`no outbox at ${file} (set --outbox or PUBLISHER_OUTBOX_PATH)`);
     return 1;
   }
-  const outbox = openOutbox(file);
+  const where = databaseUrl ? 'the PostgreSQL outbox' : file;
+  const outbox = await openConfiguredStore(databaseUrl ? { kind: 'postgres', url: databaseUrl } : { kind: 'sqlite', path: file });
   try {
     switch (command) {
       case 'list': {
-        const rows = outbox.listDeadLetters(Number(values.limit ?? 100));
+        const rows = await outbox.listDeadLetters(Number(values.limit ?? 100), 0);
         if (values.json) out(JSON.stringify(rows.map(({ body: _b, ...row }) => row)));
         else {
-          out(`${outbox.deadLetterDepth()} dead letter(s) in ${file}`);
+          out(`${(await outbox.counts()).deadLetter} dead letter(s) in ${where}`);
           for (const r of rows) out(`${r.id}  ${r.type}  attempts=${r.attempts}  last_status=${r.last_status ?? '-'}  reason=${r.reason}  at=${new Date(r.dead_lettered_at).toISOString()}`);
         }
         return 0;
       }
       case 'show': {
-        const row = ids[0] ? outbox.getDeadLetter(ids[0]) : undefined;
+        const row = ids[0] ? await outbox.getDeadLetter(ids[0]) : undefined;
         if (!row) {
           out(`no dead letter ${ids[0] ?? '(missing id)'}`);
           return 1;
@@ -61,7 +64,7 @@ export function runDeadLetterCli(argv: string[], env: Record<string, string | un
           out(`replay needs event ids or --all\n${USAGE}`);
           return 2;
         }
-        const replayed = values.all ? outbox.replayAll(Date.now()) : outbox.replay(ids, Date.now());
+        const replayed = await outbox.replay(values.all ? 'all' : ids, Date.now());
         const missing = values.all ? [] : ids.filter((id) => !replayed.includes(id));
         if (values.json) out(JSON.stringify({ replayed, missing }));
         else {
@@ -75,8 +78,8 @@ export function runDeadLetterCli(argv: string[], env: Record<string, string | un
         return 2;
     }
   } finally {
-    outbox.close();
+    await outbox.close();
   }
 }
 
-if (import.meta.main) process.exitCode = runDeadLetterCli(process.argv.slice(2), process.env, (line) => console.log(line));
+if (import.meta.main) process.exitCode = await runDeadLetterCli(process.argv.slice(2), process.env, (line) => console.log(line));

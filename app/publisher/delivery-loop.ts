@@ -1,28 +1,34 @@
-// Takes due events from the outbox and delivers them concurrently, with a bounded number in flight,
-// through every transport the current setting names (webhook, JetStream, or both while migrating).
-// Every outcome is written back to the outbox before the event leaves the in-flight set, so a crash
-// at any point leaves the event due again: delivery is at least once, deduplicated downstream.
+// Carries out delivery: claims due rows from the outbox, sends each through the transports the
+// current mode names (asking each transport's circuit breaker first), lets settle() decide what
+// follows, and commits the settlements that finish together in one transaction. A row stays
+// claimed until its settlement is committed, so a crash at any point leaves it due again:
+// delivery is at least once, deduplicated downstream by the event id.
 import { context, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Logger } from '../telemetry/logger.ts';
 import { contextFromHeaders } from '../telemetry/trace-context.ts';
-import type { PublisherMetrics } from './metrics.ts';
+import { afterAttempt, type BreakerPolicy, type BreakerState, CLOSED, permission, startProbe } from './circuit-breaker.ts';
 import { groupCommit } from './group-commit.ts';
-import type { Outbox, OutboxRow } from './outbox.ts';
-import { nextStep, statusClass, type AttemptResult, type NextStep, type RetryPolicy } from './retry-policy.ts';
-import { TRANSPORTS_OF, type Transport, type TransportMode } from './transport.ts';
-
-export type SendAttempt = (row: OutboxRow, attempt: number, transport: Transport) => Promise<AttemptResult>;
+import type { PublisherMetrics } from './metrics.ts';
+import type { OutboxRow } from './outbox-row.ts';
+import { type AttemptResult, type RetryPolicy, statusClass } from './retry-policy.ts';
+import { type RoundOutcome, type Settlement, settle } from './settle.ts';
+import type { OutboxStore } from './store/outbox-store.ts';
+import { type Transport, type TransportMode, type TransportName, TRANSPORTS_OF } from './transport.ts';
 
 export type LastDelivery = { eventId: string; at: string; outcome: string; status: number | null; reason?: string; transport: TransportMode };
 
 export type DeliveryLoopOptions = {
-  outbox: Outbox;
-  send: SendAttempt;
-  /** Read at every attempt, so a switch applies to events already queued. */
+  store: OutboxStore<unknown>;
+  transports: Partial<Record<TransportName, Transport>>;
+  /** Read at every round, so a switch applies to events already queued. */
   transportMode: () => TransportMode;
-  policy: RetryPolicy;
+  retry: RetryPolicy;
+  breaker: BreakerPolicy;
   maxInFlight: number;
   pollIntervalMs: number;
+  /** How long a claim holds: longer than an attempt's timeout plus the commit that follows it. */
+  leaseMs: number;
+  owner: string;
   metrics: PublisherMetrics;
   logger: Logger;
   now?: () => number;
@@ -33,137 +39,166 @@ export type DeliveryLoop = ReturnType<typeof startDeliveryLoop>;
 
 const tracer = trace.getTracer('webhook-publisher');
 
-/** Of several failed transports, the one that decides: a dead letter beats a retry, a longer wait beats a shorter. */
-export function decidingStep(steps: readonly Exclude<NextStep, { action: 'delivered' }>[]): Exclude<NextStep, { action: 'delivered' }> {
-  return [...steps].sort((a, b) => (a.action === 'dead_letter' ? -1 : b.action === 'dead_letter' ? 1 : b.delayMs - a.delayMs))[0]!;
-}
-
 export function startDeliveryLoop(options: DeliveryLoopOptions) {
-  const { outbox, send, policy, maxInFlight, pollIntervalMs, metrics, logger } = options;
+  const { store, transports, metrics, logger, owner } = options;
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   const inFlight = new Map<string, Promise<void>>();
+  const breakers: Record<TransportName, BreakerState> = { webhook: CLOSED, nats: CLOSED };
   let lastDelivery: LastDelivery | undefined;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let wakeScheduled = false;
-  // Deliveries that finish together are forgotten in one transaction; the row stays in flight
-  // (not due again) until its removal is committed.
-  const markDelivered = groupCommit((ids: string[]) => {
-    outbox.markDeliveredMany(ids);
-    return ids.map(() => undefined);
+  let claiming = false;
+  let claimAgain = false;
+  const commit = groupCommit(async (settlements: Settlement[]) => {
+    // A busy or briefly unreachable database gets a few tries: the rows stay claimed meanwhile.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await store.apply(settlements, owner, now());
+        return settlements.map(() => undefined);
+      } catch (err) {
+        if (attempt >= 4 || stopped) throw err;
+        logger.warn({ err, attempt }, 'recording delivery results failed, trying again');
+        await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+      }
+    }
   });
 
-  async function attemptOne(row: OutboxRow, attempt: number, transport: Transport) {
+  async function attempt(row: OutboxRow, name: TransportName, attemptNo: number): Promise<RoundOutcome> {
+    const gate = permission(breakers[name], now());
+    if (gate.kind === 'wait') return { transport: name, sent: false, circuitOpenUntil: gate.until };
+    if (gate.kind === 'probe') {
+      breakers[name] = startProbe(breakers[name], row.id);
+      logger.info({ transport: name, event_id: row.id }, 'circuit half-open: probing with one event');
+    }
+    const transport = transports[name];
     const startedAt = performance.now();
     let result: AttemptResult;
     try {
-      result = await send(row, attempt, transport);
+      result = transport ? await transport.send(row, attemptNo) : { kind: 'connection', message: `no ${name} transport configured` };
     } catch (err) {
       result = { kind: 'connection', message: (err as Error).message };
     }
-    metrics.attemptDuration.record((performance.now() - startedAt) / 1000, { event_type: row.type, status_class: statusClass(result), transport });
-    return { transport, result, step: nextStep(attempt, result, policy, now(), random) };
+    metrics.attemptDuration.record((performance.now() - startedAt) / 1000, { event_type: row.type, status_class: statusClass(result), transport: name });
+    const before = breakers[name];
+    const after = afterAttempt(before, row.id, result, now(), options.breaker);
+    breakers[name] = after;
+    if (before.status === 'closed' && after.status === 'open') logger.error({ transport: name, probe_at: new Date(after.probeAt).toISOString() }, 'circuit opened: delivery paused, events keep their attempts');
+    else if (before.status !== 'closed' && after.status === 'closed') logger.warn({ transport: name, open_ms: now() - before.openedAt }, 'circuit closed: delivery resumes');
+    const until = after.status === 'closed' ? null : permission(after, now());
+    return { transport: name, sent: true, result, circuitOpenUntil: until === null ? null : until.kind === 'wait' ? until.until : now() };
   }
 
-  /** Dual mode: which paths acknowledged the event, and how far apart. */
-  function compareDualPaths(row: OutboxRow, webhookAt: number | null, natsAt: number | null) {
-    const paths = outbox.recordDualPath({ id: row.id, webhook_at: webhookAt, nats_at: natsAt, completed_at: now() });
-    metrics.dualPathEvents.add(1, { paths });
-    if (webhookAt !== null && natsAt !== null) {
-      metrics.dualPathDifference.record(Math.abs(natsAt - webhookAt) / 1000, { faster: webhookAt <= natsAt ? 'webhook' : 'nats' });
+  function report(row: OutboxRow, s: Settlement, mode: TransportMode) {
+    const log = { event_id: row.id, event_type: row.type, attempt: row.attempts + 1, status: s.status, transport: mode };
+    const at = new Date(now()).toISOString();
+    for (const e of s.errors) metrics.deliveryErrors.add(1, { event_type: row.type, reason: e.reason, transport: e.transport });
+    if (s.action !== 'retry' && s.dualPath) {
+      const { webhook_at, nats_at } = s.dualPath;
+      metrics.dualPathEvents.add(1, { paths: webhook_at !== null && nats_at !== null ? 'both' : webhook_at !== null ? 'webhook_only' : 'nats_only' });
+      if (webhook_at !== null && nats_at !== null) metrics.dualPathDifference.record(Math.abs(nats_at - webhook_at) / 1000, { faster: webhook_at <= nats_at ? 'webhook' : 'nats' });
+    }
+    if (s.action === 'delivered') {
+      metrics.events.add(1, { event_type: row.type, outcome: 'delivered', transport: mode });
+      lastDelivery = { eventId: row.id, at, outcome: 'delivered', status: s.status, transport: mode };
+      logger.debug(log, 'event delivered');
+    } else if (s.action === 'retry') {
+      for (const t of s.retried) metrics.retries.add(1, { event_type: row.type, transport: t });
+      lastDelivery = { eventId: row.id, at, outcome: 'retry_scheduled', status: s.status, reason: s.reason, transport: mode };
+      const line = { ...log, reason: s.reason, charged: s.charged, retry_in_ms: s.nextAttemptAt - now() };
+      // While the circuit is open every event waits: one line per event would flood the log.
+      if (s.charged) logger.warn(line, 'delivery failed, will retry');
+      else logger.debug(line, 'endpoint down, event waits for the circuit to close');
+    } else {
+      metrics.events.add(1, { event_type: row.type, outcome: 'dead_lettered', transport: mode });
+      lastDelivery = { eventId: row.id, at, outcome: 'dead_lettered', status: s.status, reason: s.reason, transport: mode };
+      logger.error({ ...log, reason: s.reason, detail: s.detail }, 'event dead-lettered');
     }
   }
 
   async function deliver(row: OutboxRow): Promise<void> {
-    const attempt = row.attempts + 1;
     const mode = options.transportMode();
-    const doneAt: Record<Transport, number | null> = { webhook: row.webhook_done_at, nats: row.nats_done_at };
-    const todo = TRANSPORTS_OF[mode].filter((t) => doneAt[t] === null);
+    const required = TRANSPORTS_OF[mode];
+    const doneAt: Record<TransportName, number | null> = { webhook: row.webhook_done_at, nats: row.nats_done_at };
+    const todo = required.filter((t) => doneAt[t] === null);
     const parent = row.trace_headers ? contextFromHeaders(JSON.parse(row.trace_headers)) : context.active();
-    await tracer.startActiveSpan('event deliver', { attributes: { 'event.id': row.id, 'event.type': row.type, 'delivery.attempt': attempt, 'delivery.transport': mode } }, parent, async (span) => {
-      const outcomes = await Promise.all(todo.map((t) => attemptOne(row, attempt, t)));
-      const delivered = outcomes.filter((o) => o.step.action === 'delivered').map((o) => o.transport);
-      const at = now();
-      if (delivered.length) outbox.markTransportsDone(row.id, delivered, at);
-      for (const t of delivered) doneAt[t] = at;
-      const failures = outcomes.flatMap((o) => (o.step.action === 'delivered' ? [] : [{ ...o, step: o.step }]));
-      const first = outcomes[0]?.result;
-      const status = first?.kind === 'response' ? first.status : null;
-      const log = { event_id: row.id, event_type: row.type, attempt, status, transport: mode };
-
-      if (failures.length === 0) {
-        await markDelivered(row.id);
-        if (mode === 'dual') compareDualPaths(row, doneAt.webhook, doneAt.nats);
-        metrics.events.add(1, { event_type: row.type, outcome: 'delivered', transport: mode });
-        lastDelivery = { eventId: row.id, at: new Date(at).toISOString(), outcome: 'delivered', status, transport: mode };
-        logger.debug(log, 'event delivered');
-        span.end();
-        return;
-      }
-      for (const f of failures) metrics.deliveryErrors.add(1, { event_type: row.type, reason: f.step.reason, transport: f.transport });
-      const step = decidingStep(failures.map((f) => f.step));
-      const failedStatus = failures[0]!.result.kind === 'response' ? (failures[0]!.result as { status: number }).status : null;
-      if (step.action === 'retry') {
-        for (const f of failures) metrics.retries.add(1, { event_type: row.type, transport: f.transport });
-        outbox.scheduleRetry(row.id, attempt, at + step.delayMs, failedStatus, step.reason);
-        lastDelivery = { eventId: row.id, at: new Date(at).toISOString(), outcome: 'retry_scheduled', status: failedStatus, reason: step.reason, transport: mode };
-        logger.warn({ ...log, status: failedStatus, reason: step.reason, failed: failures.map((f) => f.transport), retry_in_ms: step.delayMs }, 'delivery failed, will retry');
-        span.setStatus({ code: SpanStatusCode.ERROR, message: step.reason });
-      } else {
-        const connection = failures.find((f) => f.result.kind === 'connection')?.result as { message: string } | undefined;
-        const detail = connection ? connection.message : `${step.why} after ${attempt} attempt(s) via ${failures.map((f) => f.transport).join(' and ')}`;
-        outbox.deadLetter(row.id, attempt, failedStatus, `${step.why}:${step.reason}`, detail, at);
-        if (mode === 'dual' && (doneAt.webhook !== null || doneAt.nats !== null)) compareDualPaths(row, doneAt.webhook, doneAt.nats);
-        metrics.events.add(1, { event_type: row.type, outcome: 'dead_lettered', transport: mode });
-        lastDelivery = { eventId: row.id, at: new Date(at).toISOString(), outcome: 'dead_lettered', status: failedStatus, reason: step.reason, transport: mode };
-        logger.error({ ...log, status: failedStatus, reason: step.reason, why: step.why }, 'event dead-lettered');
-        span.setStatus({ code: SpanStatusCode.ERROR, message: `dead-lettered: ${step.reason}` });
-      }
-      span.end();
-    });
+    const span = tracer.startSpan('event deliver', { attributes: { 'event.id': row.id, 'event.type': row.type, 'delivery.attempt': row.attempts + 1, 'delivery.transport': mode } }, parent);
+    const outcomes = await Promise.all(todo.map((t) => attempt(row, t, row.attempts + 1)));
+    const s = settle(row, outcomes, { ...options.retry, required }, now(), random);
+    if (s.action !== 'delivered') span.setStatus({ code: SpanStatusCode.ERROR, message: `${s.action}: ${s.reason}` });
+    span.end();
+    await commit(s);
+    report(row, s, mode);
   }
 
-  function tick(): void {
+  /** How many rows to claim now: none while every needed circuit is open, one to probe. */
+  function claimLimit(t: number): { limit: number; wakeAt?: number } {
+    const capacity = options.maxInFlight - inFlight.size;
+    if (capacity <= 0) return { limit: 0 };
+    const gates = TRANSPORTS_OF[options.transportMode()].map((name) => permission(breakers[name], t));
+    if (gates.some((g) => g.kind === 'send')) return { limit: capacity };
+    if (gates.some((g) => g.kind === 'probe')) return { limit: 1 };
+    return { limit: 0, wakeAt: Math.min(...gates.map((g) => (g.kind === 'wait' ? g.until : t))) };
+  }
+
+  async function fill(): Promise<void> {
     wakeScheduled = false;
     if (stopped) return;
+    if (claiming) {
+      claimAgain = true;
+      return;
+    }
+    claiming = true;
     clearTimeout(timer);
-    const capacity = maxInFlight - inFlight.size;
-    if (capacity > 0) {
-      try {
-        for (const row of outbox.due(now(), capacity, inFlight.keys())) {
+    let nextPoll = options.pollIntervalMs;
+    try {
+      do {
+        claimAgain = false;
+        const t = now();
+        const { limit, wakeAt } = claimLimit(t);
+        if (wakeAt !== undefined) nextPoll = Math.min(nextPoll, Math.max(10, wakeAt - t));
+        if (limit === 0) break;
+        const rows = await store.claimDue({ now: t, limit, leaseUntil: t + options.leaseMs, owner });
+        for (const row of rows) {
           const work = deliver(row)
-            .catch((err: unknown) => logger.error({ err, event_id: row.id }, 'delivery bookkeeping failed'))
+            .catch((err: unknown) => logger.error({ err, event_id: row.id }, 'delivery bookkeeping failed; the row is due again when its claim ends'))
             .finally(() => {
               inFlight.delete(row.id);
               wake();
             });
           inFlight.set(row.id, work);
         }
-      } catch (err) {
-        logger.error({ err }, 'reading the outbox failed');
-      }
+        // A full claim means more may be due: take it as soon as capacity frees up.
+        if (rows.length < limit) break;
+      } while (claimAgain && !stopped);
+    } catch (err) {
+      logger.error({ err }, 'reading the outbox failed');
+    } finally {
+      claiming = false;
     }
-    timer = setTimeout(tick, pollIntervalMs);
+    if (!stopped) timer = setTimeout(fill, nextPoll);
   }
 
-  /** Run a tick soon (coalesced): after an enqueue, or when a slot frees up. */
+  /** Run a claim soon (coalesced): after a publish, a commit by another process, or a freed slot. */
   function wake(): void {
     if (stopped || wakeScheduled) return;
     wakeScheduled = true;
-    setImmediate(tick);
+    setImmediate(fill);
   }
 
-  tick();
+  void fill();
 
   return {
     wake,
     lastDelivery: () => lastDelivery,
     inFlightCount: () => inFlight.size,
+    circuit: (name: TransportName) => breakers[name].status,
     /** Stops taking new work and waits for the attempts in flight to be recorded. */
     async stop(): Promise<void> {
       stopped = true;
       clearTimeout(timer);
+      while (claiming) await new Promise((r) => setImmediate(r));
       await Promise.allSettled([...inFlight.values()]);
     },
   };

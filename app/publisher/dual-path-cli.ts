@@ -3,11 +3,11 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { summarizeDualPaths } from './dual-path.ts';
-import { openOutbox } from './outbox.ts';
+import { sqliteOutbox } from './store/sqlite-outbox.ts';
 
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-export function runDualPathCli(argv: string[], env: Record<string, string | undefined>, out: (line: string) => void, now = Date.now()): number {
+export async function runDualPathCli(argv: string[], env: Record<string, string | undefined>, out: (line: string) => void, now = Date.now()): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { outbox: { type: 'string' }, since: { type: 'string', default: '1h' }, json: { type: 'boolean' } } });
   const match = /^(\d+)([smhd])$/.exec(values.since);
   if (!match) {
@@ -19,9 +19,9 @@ export function runDualPathCli(argv: string[], env: Record<string, string | unde
     out(`no outbox at ${file} (set --outbox or PUBLISHER_OUTBOX_PATH)`);
     return 2;
   }
-  const outbox = openOutbox(file);
+  const outbox = sqliteOutbox({ database: file });
   try {
-    const summary = summarizeDualPaths(outbox.dualPathsSince(now - Number(match[1]) * UNITS[match[2]!]!));
+    const summary = summarizeDualPaths(await outbox.dualPathsSince(now - Number(match[1]) * UNITS[match[2]!]!));
     if (values.json) out(JSON.stringify(summary));
     else {
       out(`dual-publish comparison over the last ${values.since}: ${summary.compared} event(s), ${summary.both} both ways, ${summary.webhookOnly} webhook only, ${summary.natsOnly} NATS only`);
@@ -31,8 +31,8 @@ export function runDualPathCli(argv: string[], env: Record<string, string | unde
     }
     return summary.clean && summary.compared > 0 ? 0 : 1;
   } finally {
-    outbox.close();
+    await outbox.close();
   }
 }
 
-if (import.meta.main) process.exitCode = runDualPathCli(process.argv.slice(2), process.env, (line) => console.log(line));
+if (import.meta.main) process.exitCode = await runDualPathCli(process.argv.slice(2), process.env, (line) => console.log(line));

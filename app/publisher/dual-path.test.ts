@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decidingStep } from './delivery-loop.ts';
 import { summarizeDualPaths } from './dual-path.ts';
-import type { DualPathRow } from './outbox.ts';
+import type { DualPathRow } from './outbox-row.ts';
 
 const row = (id: string, webhook_at: number | null, nats_at: number | null): DualPathRow => ({
   id,
@@ -25,13 +24,5 @@ describe('dual-path comparison', () => {
 
   it('reports no difference when nothing was compared', () => {
     expect(summarizeDualPaths([]).differenceMs).toBeNull();
-  });
-});
-
-describe('deciding between two failed transports', () => {
-  it('lets a dead letter win over a retry, and the longer retry over the shorter', () => {
-    const retry = (delayMs: number) => ({ action: 'retry' as const, delayMs, reason: 'timeout' as const });
-    expect(decidingStep([retry(1000), retry(4000)])).toEqual(retry(4000));
-    expect(decidingStep([retry(1000), { action: 'dead_letter', why: 'rejected', reason: 'http_4xx' }])).toMatchObject({ action: 'dead_letter' });
   });
 });

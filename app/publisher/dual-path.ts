@@ -1,5 +1,5 @@
 // The dual-publish comparison: did each event arrive through both paths, and how far apart? Pure.
-import type { DualPathRow } from './outbox.ts';
+import type { DualPathRow } from './outbox-row.ts';
 
 export type DualPathSummary = {
   compared: number;

@@ -20,3 +20,23 @@ describe('group commit', () => {
     await expect(Promise.all([add(1), add(2)])).rejects.toThrow('disk full');
   });
 });
+
+describe('group commit with an asynchronous database', () => {
+  it('runs one commit at a time and gathers what arrives meanwhile into the next', async () => {
+    const batches: number[][] = [];
+    let running = 0;
+    const add = groupCommit(async (items: number[]) => {
+      running++;
+      expect(running).toBe(1);
+      batches.push(items);
+      await new Promise((r) => setTimeout(r, 20));
+      running--;
+      return items;
+    });
+    const first = add(1);
+    await new Promise((r) => setImmediate(r));
+    const later = [add(2), add(3), add(4)];
+    expect(await Promise.all([first, ...later])).toEqual([1, 2, 3, 4]);
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+  });
+});

@@ -1,20 +1,33 @@
 // Group commit: calls made in the same turn of the event loop share one transaction (one fsync)
-// instead of paying one each. Every caller still waits for its own data to be on disk.
-export function groupCommit<T, R>(commit: (items: T[]) => R[]): (item: T) => Promise<R> {
+// instead of paying one each. Every caller still waits for its own data to be committed. One
+// commit runs at a time: what arrives while it runs joins the next, so batches grow with load.
+export function groupCommit<T, R>(commit: (items: T[]) => R[] | Promise<R[]>): (item: T) => Promise<R> {
   let pending: { item: T; resolve: (r: R) => void; reject: (e: unknown) => void }[] = [];
-  const flush = () => {
+  let scheduled = false;
+  let committing = false;
+  const schedule = () => {
+    if (scheduled || committing) return;
+    scheduled = true;
+    setImmediate(flush);
+  };
+  async function flush() {
+    scheduled = false;
+    committing = true;
     const batch = pending;
     pending = [];
     try {
-      const results = commit(batch.map((p) => p.item));
+      const results = await commit(batch.map((p) => p.item));
       batch.forEach((p, i) => p.resolve(results[i]!));
     } catch (err) {
       for (const p of batch) p.reject(err);
+    } finally {
+      committing = false;
+      if (pending.length) schedule();
     }
-  };
+  }
   return (item) =>
     new Promise<R>((resolve, reject) => {
-      if (pending.length === 0) setImmediate(flush);
       pending.push({ item, resolve, reject });
+      schedule();
     });
 }

@@ -1,46 +1,38 @@
-// Publisher process: reads the environment, opens the outbox, starts delivery, listens, handles
-// SIGTERM, and re-reads its transport on SIGHUP.
+// Publisher process: a thin shell around the publisher library. Reads the environment, opens the
+// outbox, starts delivery, listens, handles SIGTERM, and re-reads its transport on SIGHUP.
 import { existsSync } from 'node:fs';
 import { loadConfigOrExit } from '../config/env.ts';
 import { listen, shutdownOnSignals } from '../http/listen.ts';
 import { createLogger } from '../telemetry/logger.ts';
 import { createApp } from './app.ts';
 import { parsePublisherConfig } from './config.ts';
-import { startDeliveryLoop } from './delivery-loop.ts';
-import { createGatewayRotation } from './gateway-rotation.ts';
-import { createPublisherMetrics } from './metrics.ts';
-import { createNatsSender } from './nats-sender.ts';
-import { openOutbox } from './outbox.ts';
+import { openConfiguredStore } from './store/open-store.ts';
+import { createWebhookPublisher } from './publisher.ts';
 import { createTransportSetting, readTransportFile } from './transport.ts';
-import { sendWebhook } from './webhook-client.ts';
+import { natsTransport } from './transports/nats.ts';
+import { webhookTransport } from './transports/webhook.ts';
 
 const config = loadConfigOrExit('publisher', () => parsePublisherConfig(process.env));
 const logger = createLogger('publisher');
 const transport = createTransportSetting(config.transportFile && existsSync(config.transportFile) ? readTransportFile(config.transportFile) : config.transport);
-const outbox = openOutbox(config.outboxPath);
-const metrics = createPublisherMetrics(outbox, transport.mode);
-const gateways = createGatewayRotation(config.webhookUrls);
-const nats = createNatsSender({ ...config.nats, timeoutMs: config.nats.publishTimeoutMs, logger });
+const store = await openConfiguredStore(config.store);
 
-const delivery = config.enabled
-  ? startDeliveryLoop({
-      outbox,
-      metrics,
-      logger,
-      policy: config.retry,
-      maxInFlight: config.maxInFlight,
-      pollIntervalMs: config.pollIntervalMs,
-      transportMode: transport.mode,
-      send: async (row, attempt, via) => {
-        if (via === 'nats') return nats.send(row);
-        const url = gateways.urlFor(attempt);
-        const result = await sendWebhook({ url, eventId: row.id, body: row.body, keys: config.signingKeys, timeoutMs: config.timeoutMs, nowSeconds: Math.floor(Date.now() / 1000) });
-        if (result.kind !== 'response' || result.status >= 500) gateways.reportFailure(url);
-        return result;
-      },
-    })
-  : undefined;
-if (!delivery) logger.warn('CSR_WEBHOOK_ENABLED=false: events are queued in the outbox but not delivered');
+const publisher = createWebhookPublisher({
+  store,
+  transports: [
+    webhookTransport({ urls: config.webhookUrls, keys: config.signingKeys, timeoutMs: config.timeoutMs }),
+    // Connected on first use: a publisher that never leaves the webhook transport never opens NATS.
+    natsTransport({ ...config.nats, timeoutMs: config.nats.publishTimeoutMs, logger }),
+  ],
+  transportMode: transport.mode,
+  retry: config.retry,
+  breaker: config.breaker,
+  delivery: { enabled: config.enabled, maxInFlight: config.maxInFlight, pollIntervalMs: config.pollIntervalMs, leaseMs: Math.max(30_000, 3 * config.timeoutMs) },
+  instanceId: config.instanceId,
+  logger,
+});
+await publisher.start();
+if (!config.enabled) logger.warn('CSR_WEBHOOK_ENABLED=false: events are queued in the outbox but not delivered');
 
 // A switch is a reload, not a restart: queued events keep their place and their per-transport
 // progress, so nothing is lost or sent twice through the same path.
@@ -54,12 +46,14 @@ process.on('SIGHUP', () => {
   }
 });
 
-const app = createApp({ outbox, logger, delivery, adminToken: config.adminToken, transportMode: transport.mode });
+const app = createApp({ publisher, logger, adminToken: config.adminToken });
 const server = await listen(app, config.host, config.port);
-logger.info({ port: config.port, outbox: config.outboxPath, transport: transport.mode(), webhook_urls: config.webhookUrls, signing: config.signingKeys.length > 0 }, 'publisher listening');
+logger.info(
+  { port: config.port, store: config.store.kind, outbox: config.store.kind === 'sqlite' ? config.outboxPath : undefined, transport: transport.mode(), webhook_urls: config.webhookUrls, signing: config.signingKeys.length > 0 },
+  'publisher listening',
+);
 
 shutdownOnSignals(server, logger, { graceMs: 5000 }, async () => {
-  await delivery?.stop();
-  await nats.drain();
-  outbox.close();
+  await publisher.stop();
+  await store.close();
 });

@@ -1,16 +1,23 @@
 import { BUDDY_EVENT_TYPES } from '../events/buddy-events.ts';
-import { METRICS } from '../telemetry/metric-catalog.ts';
 import { counter, histogram, observedGauge } from '../telemetry/instruments.ts';
-import type { Outbox } from './outbox.ts';
+import { METRICS } from '../telemetry/metric-catalog.ts';
 import { DELIVERY_ERROR_REASONS } from './retry-policy.ts';
-import { TRANSPORT_MODES, type TransportMode } from './transport.ts';
+import type { OutboxCounts } from './store/outbox-store.ts';
+import { TRANSPORT_MODES, TRANSPORTS_OF, type TransportMode, type TransportName } from './transport.ts';
 
-export function createPublisherMetrics(outbox: Outbox, transportMode: () => TransportMode) {
-  // Depths are read from the outbox at scrape time, so they are right even after a restart.
-  observedGauge(METRICS.publisherQueueDepth, () => [[{}, outbox.depth()]]);
-  observedGauge(METRICS.publisherDeadLetterDepth, () => [[{}, outbox.deadLetterDepth()]]);
+export type PublisherGauges = {
+  /** The outbox's depths as last read (kept fresh by the publisher, so a scrape never waits on the database). */
+  counts: () => OutboxCounts;
+  transportMode: () => TransportMode;
+  circuitOpen: (transport: TransportName) => boolean;
+};
+
+export function createPublisherMetrics(gauges: PublisherGauges) {
+  observedGauge(METRICS.publisherQueueDepth, () => [[{}, gauges.counts().outbox]]);
+  observedGauge(METRICS.publisherDeadLetterDepth, () => [[{}, gauges.counts().deadLetter]]);
   // One series per mode, 1 for the current one: a dashboard shows exactly when a switch happened.
-  observedGauge(METRICS.publisherTransport, () => TRANSPORT_MODES.map((mode) => [{ transport: mode }, mode === transportMode() ? 1 : 0]));
+  observedGauge(METRICS.publisherTransport, () => TRANSPORT_MODES.map((mode) => [{ transport: mode }, mode === gauges.transportMode() ? 1 : 0]));
+  observedGauge(METRICS.publisherCircuitOpen, () => TRANSPORTS_OF.dual.map((t) => [{ transport: t }, gauges.circuitOpen(t) ? 1 : 0]));
   const metrics = {
     events: counter(METRICS.publisherEvents),
     attemptDuration: histogram(METRICS.publisherAttemptDuration),
@@ -23,7 +30,7 @@ export function createPublisherMetrics(outbox: Outbox, transportMode: () => Tran
   // loses that increment to rate(), and the first dead letter would not count in the SLO.
   for (const event_type of BUDDY_EVENT_TYPES) {
     for (const transport of TRANSPORT_MODES) for (const outcome of ['delivered', 'dead_lettered']) metrics.events.add(0, { event_type, outcome, transport });
-    for (const transport of ['webhook', 'nats']) {
+    for (const transport of TRANSPORTS_OF.dual) {
       for (const reason of DELIVERY_ERROR_REASONS) metrics.deliveryErrors.add(0, { event_type, reason, transport });
       metrics.retries.add(0, { event_type, transport });
     }

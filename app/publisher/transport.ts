@@ -3,12 +3,22 @@
 // remembers which transports already have it, so a switch neither loses nor repeats a delivery.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import type { OutboxRow } from './outbox-row.ts';
+import type { AttemptResult } from './retry-policy.ts';
 
 export const TRANSPORT_MODES = ['webhook', 'dual', 'nats'] as const;
 export type TransportMode = (typeof TRANSPORT_MODES)[number];
-export type Transport = 'webhook' | 'nats';
+/** A path an event travels: through the gateway's webhook, or straight to JetStream. */
+export type TransportName = 'webhook' | 'nats';
 
-export const TRANSPORTS_OF: Record<TransportMode, Transport[]> = { webhook: ['webhook'], dual: ['webhook', 'nats'], nats: ['nats'] };
+export const TRANSPORTS_OF: Record<TransportMode, TransportName[]> = { webhook: ['webhook'], dual: ['webhook', 'nats'], nats: ['nats'] };
+
+/** One way of delivering an outbox row. `attempt` is 1-based; the answer is never thrown. */
+export type Transport = {
+  name: TransportName;
+  send(row: OutboxRow, attempt: number): Promise<AttemptResult>;
+  close?(): Promise<void>;
+};
 
 export const transportModeSchema = z.enum(TRANSPORT_MODES);
 

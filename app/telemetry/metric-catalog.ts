@@ -81,6 +81,13 @@ export const METRICS = {
     help: '1 for the transport the publisher delivers through now (webhook, dual or nats), 0 for the others.',
     labels: ['transport'],
   },
+  publisherCircuitOpen: {
+    name: 'webhook_publisher_circuit_open',
+    kind: 'gauge',
+    services: ['publisher'],
+    help: '1 while the circuit breaker of a transport (webhook or nats) is open or probing: delivery through it is paused and events keep their attempts.',
+    labels: ['transport'],
+  },
   publisherDualPathEvents: {
     name: 'webhook_publisher_dual_path_events_total',
     kind: 'counter',

@@ -10,7 +10,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import os from 'node:os';
-import { accessSync, constants, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -28,6 +28,8 @@ const DEBIAN = [
   { pkg: 'chromium', bins: ['chromium'], for: ['test'] },
   // Validates compose/docker-compose.yml offline; no Docker engine is needed.
   { pkg: 'docker-compose', bins: ['docker-compose'], for: ['test'] },
+  // Tests that need a real PostgreSQL run its server binaries, which Debian keeps off PATH.
+  { pkg: 'postgresql', bins: ['initdb', 'postgres'], for: ['test'], dirs: postgresqlBinDirs },
 ];
 
 function fail(line) {
@@ -51,6 +53,29 @@ function onPath(bin) {
   return ['/usr/sbin', '/sbin'].some((dir) => existsSync(path.join(dir, bin)));
 }
 
+function executable(file) {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Debian's bin directory of its newest PostgreSQL major version: /usr/lib/postgresql/<major>/bin. */
+function postgresqlBinDirs() {
+  const base = '/usr/lib/postgresql';
+  let majors = [];
+  try {
+    majors = readdirSync(base).filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(b) - Number(a));
+  } catch {}
+  return majors.slice(0, 1).map((major) => path.join(base, major, 'bin'));
+}
+
+function installed(d) {
+  return d.bins.every(onPath) || (d.dirs?.() ?? []).some((dir) => d.bins.every((bin) => executable(path.join(dir, bin))));
+}
+
 function checkNode() {
   const major = Number(process.versions.node.split('.')[0]);
   if (major < 20) fail(`Node ${process.versions.node} is too old to bootstrap: install Node 20 or newer (the project then runs on the Node 24 it pins).`);
@@ -69,7 +94,7 @@ function ensureNpmDependencies() {
 }
 
 function ensureDebianPackages() {
-  const missing = DEBIAN.filter((d) => d.for.includes(purpose) && !d.bins.every(onPath));
+  const missing = DEBIAN.filter((d) => d.for.includes(purpose) && !installed(d));
   if (missing.length === 0) return;
   const pkgs = missing.map((d) => d.pkg);
   const hint = `sudo apt-get install -y ${pkgs.join(' ')}`;
@@ -84,7 +109,7 @@ function ensureDebianPackages() {
       : run('sudo', ['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', ...args]);
   if (!aptGet('update', '-qq')) fail(`apt-get update failed: run "${hint}" by hand and try again.`);
   if (!aptGet('install', '-y', '-qq', '--no-install-recommends', ...pkgs)) fail(`apt-get install failed: run "${hint}" by hand and try again.`);
-  const still = missing.filter((d) => !d.bins.every(onPath)).map((d) => d.pkg);
+  const still = missing.filter((d) => !installed(d)).map((d) => d.pkg);
   if (still.length) fail(`Installed, but still missing binaries from ${still.join(', ')}: run "${hint}" and check your PATH.`);
 }
 

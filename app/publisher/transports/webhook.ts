@@ -1,7 +1,10 @@
-// One webhook delivery attempt: sign, POST with a timeout, and report what happened.
+// The webhook transport: sign, POST with a timeout, and report what happened, failing over between
+// gateway replicas (gateway-rotation.ts).
 import type { KeyObject } from 'node:crypto';
-import { signatureHeaders } from '../signature/standard-webhooks.ts';
-import type { AttemptResult } from './retry-policy.ts';
+import { signatureHeaders } from '../../signature/standard-webhooks.ts';
+import type { AttemptResult } from '../retry-policy.ts';
+import type { Transport } from '../transport.ts';
+import { createGatewayRotation } from './gateway-rotation.ts';
 
 export type WebhookRequest = {
   url: string;
@@ -34,4 +37,27 @@ export async function sendWebhook(request: WebhookRequest): Promise<AttemptResul
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
     return { kind: 'connection', message: cause?.code ?? cause?.message ?? (err as Error).message };
   }
+}
+
+export type WebhookTransportOptions = {
+  /** One URL, or several gateway replicas to fail over between. */
+  urls: readonly string[];
+  /** Standard Webhooks keys (`parseSecrets`); none sends unsigned requests. */
+  keys: readonly KeyObject[];
+  timeoutMs: number;
+  now?: () => number;
+};
+
+export function webhookTransport(options: WebhookTransportOptions): Transport {
+  const gateways = createGatewayRotation(options.urls);
+  const now = options.now ?? Date.now;
+  return {
+    name: 'webhook',
+    async send(row, attempt) {
+      const url = gateways.urlFor(attempt);
+      const result = await sendWebhook({ url, eventId: row.id, body: row.body, keys: options.keys, timeoutMs: options.timeoutMs, nowSeconds: Math.floor(now() / 1000) });
+      if (result.kind !== 'response' || result.status >= 500) gateways.reportFailure(url);
+      return result;
+    },
+  };
 }

@@ -1,20 +1,20 @@
 // The publisher's direct JetStream transport (Phase 2): publish, wait for the PubAck, and report it
 // in the same terms as a webhook attempt, so retries, dead letters and metrics work unchanged.
 import { jetstream } from '@nats-io/jetstream';
-import { connectToBus, type BusConnection } from '../bus/connection.ts';
-import { BusPublishError, publishEvent } from '../bus/publish-event.ts';
-import type { Logger } from '../telemetry/logger.ts';
-import type { OutboxRow } from './outbox.ts';
-import type { AttemptResult } from './retry-policy.ts';
+import { connectToBus, type BusConnection } from '../../bus/connection.ts';
+import { BusPublishError, publishEvent } from '../../bus/publish-event.ts';
+import type { Logger } from '../../telemetry/logger.ts';
+import type { Transport } from '../transport.ts';
 
-export type NatsSender = { send(row: OutboxRow): Promise<AttemptResult>; drain(): Promise<void> };
+export type NatsTransportOptions = { servers: string[]; stream: string; subjectPrefix: string; timeoutMs: number; logger: Logger };
 
-export function createNatsSender(options: { servers: string[]; stream: string; subjectPrefix: string; timeoutMs: number; logger: Logger }): NatsSender {
+export function natsTransport(options: NatsTransportOptions): Transport {
   let connecting: Promise<BusConnection> | undefined;
   let bus: BusConnection | undefined;
   // Connected on first use: a publisher that never leaves the webhook transport never opens NATS.
   const connection = () => (connecting ??= connectToBus({ servers: options.servers, name: 'buddy-publisher', logger: options.logger }).then((b) => (bus = b)));
   return {
+    name: 'nats',
     async send(row) {
       const ready = await Promise.race([connection(), new Promise<undefined>((r) => setTimeout(() => r(undefined), options.timeoutMs))]);
       if (!ready) return { kind: 'connection', message: 'not connected to NATS yet' };
@@ -31,7 +31,7 @@ export function createNatsSender(options: { servers: string[]; stream: string; s
         return { kind: 'response', status: 503 };
       }
     },
-    drain: async () => {
+    close: async () => {
       await bus?.drain();
     },
   };

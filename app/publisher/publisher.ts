@@ -1,0 +1,156 @@
+// The publisher an application embeds: publish() writes the event into the application's own
+// database, inside the application's transaction when it passes one, and a background delivery
+// loop sends it on. The event commits or rolls back with the business change it describes.
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import { EVENT_SOURCE, type EventEnvelope, validateEvent, type ValidationFailure } from '../events/envelope.ts';
+import { createLogger, type Logger } from '../telemetry/logger.ts';
+import { currentTraceHeaders } from '../telemetry/trace-context.ts';
+import { type BreakerPolicy, DEFAULT_BREAKER_POLICY } from './circuit-breaker.ts';
+import { type DeliveryLoop, startDeliveryLoop } from './delivery-loop.ts';
+import { groupCommit } from './group-commit.ts';
+import { createPublisherMetrics } from './metrics.ts';
+import type { DeadLetterRow, NewOutboxRow } from './outbox-row.ts';
+import { DEFAULT_JITTER, DEFAULT_MAX_RETRY_AFTER_MS, type RetryPolicy } from './retry-policy.ts';
+import type { OutboxCounts, OutboxStore } from './store/outbox-store.ts';
+import type { Transport, TransportMode, TransportName } from './transport.ts';
+
+/** What an application publishes; the publisher fills in id, occurredAt, source and correlationId when absent. */
+export type EventInput = {
+  id?: string;
+  type: string;
+  version?: number;
+  occurredAt?: string;
+  data: unknown;
+  metadata?: Record<string, unknown>;
+};
+
+/** Thrown by publish() before anything is written: the event is not valid, so it is not queued. */
+export class EventValidationError extends Error {
+  override name = 'EventValidationError';
+  readonly reason: ValidationFailure['reason'];
+  readonly errors: ValidationFailure['errors'];
+  constructor(failure: ValidationFailure) {
+    super(failure.detail);
+    this.reason = failure.reason;
+    this.errors = failure.errors;
+  }
+}
+
+export type WebhookPublisherOptions<Tx> = {
+  store: OutboxStore<Tx>;
+  /** The ways out: usually one webhook transport; a NATS transport too while migrating. */
+  transports: readonly Transport[];
+  /** Which transports deliver; by default every one given (both: the dual mode). */
+  transportMode?: () => TransportMode;
+  retry?: Partial<RetryPolicy>;
+  breaker?: Partial<BreakerPolicy>;
+  delivery?: { enabled?: boolean; maxInFlight?: number; pollIntervalMs?: number; leaseMs?: number };
+  /** Names this instance's claims; an instance restarted under the same id takes its claims back at once. */
+  instanceId?: string;
+  logger?: Logger;
+  now?: () => number;
+  random?: () => number;
+};
+
+export type PublishResult = { id: string; duplicate: boolean; event: EventEnvelope };
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxRetries: 5, baseDelayMs: 1000, jitter: DEFAULT_JITTER, maxRetryAfterMs: DEFAULT_MAX_RETRY_AFTER_MS };
+
+export type WebhookPublisher<Tx> = ReturnType<typeof createWebhookPublisher<Tx>>;
+
+export function createWebhookPublisher<Tx>(options: WebhookPublisherOptions<Tx>) {
+  const { store } = options;
+  const now = options.now ?? Date.now;
+  const logger = options.logger ?? createLogger('publisher');
+  const byName: Partial<Record<TransportName, Transport>> = Object.fromEntries(options.transports.map((t) => [t.name, t]));
+  const defaultMode: TransportMode = byName.webhook && byName.nats ? 'dual' : byName.nats ? 'nats' : 'webhook';
+  const transportMode = options.transportMode ?? (() => defaultMode);
+  const retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+  const breaker = { ...DEFAULT_BREAKER_POLICY, ...options.breaker };
+  const delivery = { enabled: true, maxInFlight: 256, pollIntervalMs: 200, leaseMs: 30_000, ...options.delivery };
+  const owner = options.instanceId ?? os.hostname();
+  let counts: OutboxCounts = { outbox: 0, deadLetter: 0 };
+  let loop: DeliveryLoop | undefined;
+  let stopWatching: (() => Promise<void>) | undefined;
+  let countTimer: NodeJS.Timeout | undefined;
+  const metrics = createPublisherMetrics({ counts: () => counts, transportMode, circuitOpen: (t) => (loop ? loop.circuit(t) !== 'closed' : false) });
+
+  const refreshCounts = async () => {
+    counts = await store.counts().catch(() => counts);
+  };
+  // Concurrent publishes without a transaction of the caller's share one commit.
+  const insertOwn = groupCommit((rows: NewOutboxRow[]) => store.insert(rows, now()));
+
+  function toRow(input: EventInput): { row: NewOutboxRow; event: EventEnvelope } {
+    const validation = validateEvent({
+      id: input.id ?? randomUUID(),
+      type: input.type,
+      version: input.version ?? 1,
+      occurredAt: input.occurredAt ?? new Date(now()).toISOString(),
+      source: EVENT_SOURCE,
+      data: input.data,
+      metadata: { correlationId: randomUUID(), ...input.metadata },
+    });
+    if (!validation.ok) throw new EventValidationError(validation.failure);
+    const event = validation.event;
+    const trace = currentTraceHeaders();
+    return { event, row: { id: event.id, type: event.type, body: JSON.stringify(event), traceHeaders: Object.keys(trace).length ? JSON.stringify(trace) : null } };
+  }
+
+  return {
+    /**
+     * Queues one event. With `tx` (the application's open transaction: its DatabaseSync for
+     * SQLite, its pg client for PostgreSQL) the event commits or rolls back with it; without,
+     * it is durable when the promise resolves. Throws EventValidationError for an invalid event.
+     */
+    async publish(input: EventInput, at: { tx?: Tx } = {}): Promise<PublishResult> {
+      const { row, event } = toRow(input);
+      const [queued] = at.tx === undefined ? [await insertOwn(row)] : await store.insertIn(at.tx, [row], now());
+      // Committed (or about to be, by the caller): the loop looks at once, and polls in case.
+      loop?.wake();
+      return { id: event.id, duplicate: !queued, event };
+    },
+    /** Starts delivering (releases the claims a previous run of this instance left behind). */
+    async start(): Promise<void> {
+      if (loop || !delivery.enabled) return;
+      const released = await store.releaseClaims(owner, now());
+      if (released) logger.info({ released, instance: owner }, 'claims of the previous run released');
+      loop = startDeliveryLoop({ store, transports: byName, transportMode, retry, breaker, ...delivery, owner, metrics, logger, now, random: options.random });
+      stopWatching = await store.watchCommits?.(() => loop?.wake());
+      await refreshCounts();
+      countTimer = setInterval(refreshCounts, 1000);
+      countTimer.unref();
+    },
+    /** Stops taking new work, waits for attempts in flight to be recorded, closes the transports. */
+    async stop(): Promise<void> {
+      clearInterval(countTimer);
+      await stopWatching?.();
+      await loop?.stop();
+      loop = undefined;
+      await Promise.all(options.transports.map((t) => t.close?.()));
+    },
+    deadLetters: {
+      list: (limit = 100, offset = 0): Promise<DeadLetterRow[]> => store.listDeadLetters(limit, offset),
+      inspect: (id: string): Promise<DeadLetterRow | undefined> => store.getDeadLetter(id),
+      async replay(ids: readonly string[] | 'all'): Promise<string[]> {
+        const replayed = await store.replay(ids, now());
+        loop?.wake();
+        await refreshCounts();
+        return replayed;
+      },
+    },
+    async health() {
+      await refreshCounts();
+      return {
+        delivery: loop ? 'enabled' : 'disabled',
+        transport: transportMode(),
+        circuits: { webhook: loop?.circuit('webhook') ?? 'closed', nats: loop?.circuit('nats') ?? 'closed' },
+        outbox: { depth: counts.outbox },
+        deadLetter: { depth: counts.deadLetter },
+        lastDelivery: loop?.lastDelivery() ?? null,
+      };
+    },
+    dualPathsSince: (since: number) => store.dualPathsSince(since),
+  };
+}

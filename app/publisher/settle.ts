@@ -1,0 +1,111 @@
+// What follows one delivery round of an outbox row: delivered, retry at T, or dead-letter; which
+// transports now have the event; the dual-path record. Pure: delivery-loop.ts only carries it out.
+//
+// An event's own attempts count only failures that are about the event. When the endpoint's
+// circuit is open (the endpoint is down for everyone), a failed or skipped attempt is not charged:
+// the event waits for the next probe with its attempts intact, so an outage of any length ends
+// with the events delivered, not dead-lettered.
+import type { OutboxRow } from './outbox-row.ts';
+import { type AttemptResult, type DeliveryErrorReason, errorReason, nextStep, type RetryPolicy } from './retry-policy.ts';
+import type { TransportName } from './transport.ts';
+
+/** One transport's part of a round. circuitOpenUntil is set when the transport's circuit was open
+ *  as the answer came back (or before sending, when nothing was sent): the next probe's time. */
+export type RoundOutcome =
+  | { transport: TransportName; sent: true; result: AttemptResult; circuitOpenUntil: number | null }
+  | { transport: TransportName; sent: false; circuitOpenUntil: number };
+
+export type SettlePolicy = RetryPolicy & {
+  /** The transports the current mode delivers through (both while migrating). */
+  required: readonly TransportName[];
+};
+
+export type DualPath = { webhook_at: number | null; nats_at: number | null };
+
+type Common = {
+  id: string;
+  /** Transports that acknowledged the event in this round, with when. */
+  done: Partial<Record<TransportName, number>>;
+  /** Failed attempts in this round, for the delivery-error metric (charged or not). */
+  errors: { transport: TransportName; reason: DeliveryErrorReason }[];
+  /** Status of the first answer in this round, if any. */
+  status: number | null;
+};
+
+export type Settlement =
+  | (Common & { action: 'delivered'; dualPath: DualPath | null })
+  | (Common & { action: 'retry'; attempts: number; nextAttemptAt: number; reason: DeliveryErrorReason | 'circuit_open'; charged: boolean; retried: TransportName[] })
+  | (Common & { action: 'dead_letter'; attempts: number; reason: string; detail: string; dualPath: DualPath | null });
+
+type Failure = {
+  transport: TransportName;
+  charged: boolean;
+  step: { action: 'retry'; delayMs: number; reason: DeliveryErrorReason | 'circuit_open' } | { action: 'dead_letter'; why: 'exhausted' | 'rejected'; reason: DeliveryErrorReason };
+  result?: AttemptResult;
+};
+
+export function settle(row: OutboxRow, outcomes: readonly RoundOutcome[], policy: SettlePolicy, now: number, random: () => number): Settlement {
+  const attempt = row.attempts + 1;
+  const doneAt: Record<TransportName, number | null> = { webhook: row.webhook_done_at, nats: row.nats_done_at };
+  const done: Partial<Record<TransportName, number>> = {};
+  const errors: Common['errors'] = [];
+  const failures: Failure[] = [];
+  const firstAnswer = outcomes.find((o) => o.sent && o.result.kind === 'response');
+  const status = firstAnswer?.sent && firstAnswer.result.kind === 'response' ? firstAnswer.result.status : null;
+
+  for (const o of outcomes) {
+    if (!o.sent) {
+      failures.push({ transport: o.transport, charged: false, step: { action: 'retry', delayMs: Math.max(0, o.circuitOpenUntil - now), reason: 'circuit_open' } });
+      continue;
+    }
+    const reason = errorReason(o.result);
+    if (!reason) {
+      done[o.transport] = now;
+      doneAt[o.transport] = now;
+      continue;
+    }
+    errors.push({ transport: o.transport, reason });
+    const step = nextStep(attempt, o.result, policy, now, random);
+    if (step.action === 'delivered') continue; // unreachable: reason is set
+    // A rejection (non-retryable 4xx) is about the event whatever the circuit says.
+    const rejected = step.action === 'dead_letter' && step.why === 'rejected';
+    if (o.circuitOpenUntil !== null && !rejected) {
+      failures.push({ transport: o.transport, charged: false, step: { action: 'retry', delayMs: Math.max(0, o.circuitOpenUntil - now), reason }, result: o.result });
+    } else failures.push({ transport: o.transport, charged: true, step, result: o.result });
+  }
+
+  const pending = policy.required.filter((t) => doneAt[t] === null);
+  const dualPath = policy.required.length > 1 ? { webhook_at: doneAt.webhook, nats_at: doneAt.nats } : null;
+  if (pending.length === 0) return { id: row.id, action: 'delivered', done, errors, status, dualPath };
+
+  // Only failures of transports still pending matter (a transport done earlier is never retried).
+  const relevant = failures.filter((f) => pending.includes(f.transport));
+  const charged = relevant.some((f) => f.charged);
+  const attempts = charged ? attempt : row.attempts;
+  const deadLetter = relevant.find((f) => f.step.action === 'dead_letter');
+  if (deadLetter && deadLetter.step.action === 'dead_letter') {
+    const connection = relevant.find((f) => f.result?.kind === 'connection')?.result as { message: string } | undefined;
+    const detail = connection ? connection.message : `${deadLetter.step.why} after ${attempt} attempt(s) via ${relevant.map((f) => f.transport).join(' and ')}`;
+    return { id: row.id, action: 'dead_letter', done, errors, status: failedStatus(relevant) ?? status, attempts: attempt, reason: `${deadLetter.step.why}:${deadLetter.step.reason}`, detail, dualPath: doneAt.webhook !== null || doneAt.nats !== null ? dualPath : null };
+  }
+  // The longest wait decides; an uncharged failure waits for the circuit's next probe.
+  const waits = relevant.map((f) => (f.step.action === 'retry' ? f.step.delayMs : 0));
+  const deciding = relevant[waits.indexOf(Math.max(...waits))]!;
+  return {
+    id: row.id,
+    action: 'retry',
+    done,
+    errors,
+    status: failedStatus(relevant) ?? status,
+    attempts,
+    nextAttemptAt: now + Math.max(...waits),
+    reason: deciding.step.reason,
+    charged,
+    retried: relevant.filter((f) => f.result !== undefined).map((f) => f.transport),
+  };
+}
+
+function failedStatus(failures: readonly Failure[]): number | null {
+  const answered = failures.find((f) => f.result?.kind === 'response');
+  return answered?.result?.kind === 'response' ? answered.result.status : null;
+}
