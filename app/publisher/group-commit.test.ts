@@ -40,3 +40,23 @@ describe('group commit with an asynchronous database', () => {
     expect(batches).toEqual([[1], [2, 3, 4]]);
   });
 });
+
+describe('group commit with a window', () => {
+  it('commits an idle caller at once, and gathers a busy stream into fewer commits', async () => {
+    const batches: number[][] = [];
+    const add = groupCommit((items: number[]) => {
+      batches.push(items);
+      return items;
+    }, { windowMs: 5 });
+    await add(0);
+    expect(batches).toEqual([[0]]);
+    // Right after a commit, one call a millisecond for 20 ms: gathered, not one commit each.
+    const calls: Promise<number>[] = [];
+    for (let i = 1; i <= 20; i++) {
+      calls.push(add(i));
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    expect(await Promise.all(calls)).toHaveLength(20);
+    expect(batches.length).toBeLessThan(15);
+  });
+});

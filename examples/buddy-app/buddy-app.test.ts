@@ -7,7 +7,7 @@ import { DatabaseSync } from 'node:sqlite';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSUMER_NAMES } from '../../app/consumer/handlers/index.ts';
-import { createWebhookPublisher, EventValidationError, type OutboxStore, parseSecrets, postgresOutbox, sqliteOutbox, webhookTransport } from '../../app/publisher/index.ts';
+import { createWebhookPublisher, EventValidationError, type OutboxStore, parseSecrets, postgresOutbox, sqliteOutbox, webhookTransport } from 'webhook-event-bus/publisher';
 import { readDeliveryLog } from '../../harness/history/consumer-log.ts';
 import { startNatsServer, type NatsServer } from '../../harness/stack/nats-server.ts';
 import { type PostgresServer, startPostgres } from '../../harness/stack/postgres.ts';

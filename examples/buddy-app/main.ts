@@ -1,7 +1,7 @@
 // `node examples/buddy-app/main.ts`: the example app on its own, against a running gateway.
 //   BUDDY_DB=buddy.sqlite CSR_WEBHOOK_URL=http://127.0.0.1:3000/webhooks/buddy-events CSR_WEBHOOK_SECRET=whsec_... node examples/buddy-app/main.ts
 import { DatabaseSync } from 'node:sqlite';
-import { createWebhookPublisher, parseSecrets, sqliteOutbox, webhookTransport } from '../../app/publisher/index.ts';
+import { createWebhookPublisher, parseSecrets, sqliteOutbox, webhookTransport } from 'webhook-event-bus/publisher';
 import { newMatch, sqliteMatches } from './matches.ts';
 
 const db = new DatabaseSync(process.env.BUDDY_DB ?? 'buddy.sqlite');

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DatabaseSync } from 'node:sqlite';
 import type { PoolClient, Pool } from 'pg';
-import type { WebhookPublisher } from '../../app/publisher/index.ts';
+import type { WebhookPublisher } from 'webhook-event-bus/publisher';
 
 export type Match = { matchId: string; buddyId: string; participantId: string; programId: string; matchedAt: string };
 

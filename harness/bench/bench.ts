@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CONSUMER_NAMES } from '../../app/consumer/handlers/index.ts';
-import { openOutbox } from '../../app/publisher/outbox.ts';
+import { DatabaseSync } from 'node:sqlite';
+import { createWebhookPublisher, sqliteOutbox } from '../../app/publisher/index.ts';
+import { createLogger } from '../../app/telemetry/logger.ts';
 import { readProcessed } from '../history/consumer-log.ts';
 import type { EventEnvelope } from '../../app/events/envelope.ts';
 import { parseSecrets, signatureHeaders } from '../../app/signature/standard-webhooks.ts';
@@ -18,7 +20,7 @@ import { freePort } from '../stack/ports.ts';
 import { spawnLogged, terminate } from '../stack/processes.ts';
 import { REPO_ROOT, startService } from '../stack/service.ts';
 import { nothingInFlight, startStack } from '../stack/stack.ts';
-import { waitFor } from '../stack/wait.ts';
+import { sleep, waitFor } from '../stack/wait.ts';
 import { closedLoop, type ThroughputResult } from './http-load.ts';
 
 const { values } = parseArgs({
@@ -94,76 +96,97 @@ const gatewayOff = await measureGateway(false);
 log(`  gateway, no OTel   ${gatewayOff.result.perSecond.toFixed(0)}/s, ${gatewayOff.result.serverCpuMicrosPerRequest} µs CPU per request`);
 await nats.stop();
 
-// 2. The whole path. The API ramp finds the highest rate the publisher accepts; the pipeline ramp
-//    finds the highest rate delivered as fast as it is accepted (the outbox only buffers it, so the
-//    API alone would overstate what the system sustains). Then end-to-end latency at 50 events/s
-//    and at 80 % of the sustained rate.
-const stack = await startStack({ dir: path.join(dir, 'stack'), signingSecret: secret, gatewayEnv: { LOG_LEVEL: 'warn' }, publisherEnv: { LOG_LEVEL: 'warn' }, consumerEnv: { LOG_LEVEL: 'warn' } });
+// 2. The whole pipeline: publisher API → outbox → gateway → JetStream → three consumers. A stage
+//    is sustained when, one second after it ends, every accepted event has reached all three
+//    consumers, its end-to-end p99 stayed under 1 s, and nothing was refused or dropped. The ramp
+//    goes on until a stage fails, so the number is the ceiling and not the ramp's last stage.
 const stageMs = quick ? 3000 : 10_000;
-const ramp = await runPreset({ preset: 'ramp', publisherUrl: stack.publisher.url, stageMs, maxRate: quick ? 100 : 800, p99TargetMs: 250 });
-const highest = ramp.summary.highestRateHeld ?? 0;
-log(`highest rate accepted by the publisher API (p99 < 250 ms, no errors or drops): ${highest}/s`);
+const rampRates = quick ? [250, 500, 1000] : [250, 500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 5000, 6000, 8000];
 
-const drained = () => waitFor('the backlog to drain', () => nothingInFlight(stack), { timeoutMs: 600_000, intervalMs: 1000 });
-/** End-to-end latency (occurredAt to inbox commit) of every handler's commits since `since`. */
-const latenciesSince = (since: number) => readProcessed(stack.consumerDbPath, since).map((r) => r.handled_at - r.occurred_at);
+type Stage = { rate: number; accepted: number; refused: number; dropped: number; reachedAll: number; p50Ms: number; p99Ms: number; sustained: boolean; publisherCpuMicrosPerEvent: number };
 
-async function sendAt(rate: number, durationMs: number) {
+async function sendAt(publisherUrl: string, rate: number, ms: number) {
   const ids = new Set<string>();
-  await runOpenModel({
-    stages: [{ ratePerSecond: rate, durationMs }],
-    maxInFlight: 1000,
+  const run = await runOpenModel({
+    stages: [{ ratePerSecond: rate, durationMs: ms }],
+    maxInFlight: 2000,
     iteration: async (i) => {
-      const r = await createEvent(stack.publisher.url, buddyEvent(i));
+      const r = await createEvent(publisherUrl, buddyEvent(i));
       if (r.ok) ids.add(r.id);
       return r;
     },
   });
-  return ids.size;
+  return { ids, refused: run.records.filter((r) => !r.ok).length, dropped: run.dropped };
 }
 
-// Sustained: when the stage ends, less than one second's worth of events is still on its way.
-await drained();
-const pipeline: { rate: number; accepted: number; backlogAtEnd: number; sustained: boolean }[] = [];
-for (const stage of ramp.summary.stages.filter((s) => s.ratePerSecond <= highest)) {
-  const since = Date.now();
-  const accepted = await sendAt(stage.ratePerSecond, stageMs);
-  const backlogAtEnd = Math.max(0, accepted - Math.floor(latenciesSince(since).length / CONSUMER_NAMES.length));
-  const sustained = backlogAtEnd <= stage.ratePerSecond;
-  pipeline.push({ rate: stage.ratePerSecond, accepted, backlogAtEnd, sustained });
-  log(`  pipeline at ${stage.ratePerSecond}/s: ${accepted} accepted, ${backlogAtEnd} still in flight at the end: ${sustained ? 'sustained' : 'falling behind'}`);
+async function pipelineRamp(stack: Awaited<ReturnType<typeof startStack>>, label: string) {
+  const stages: Stage[] = [];
+  const drained = () => waitFor('the backlog to drain', () => nothingInFlight(stack), { timeoutMs: 600_000, intervalMs: 500 });
   await drained();
-  if (!sustained) break;
+  for (const rate of rampRates) {
+    const since = Date.now();
+    const cpuBefore = cpuSeconds(stack.publisher.pid());
+    const { ids, refused, dropped } = await sendAt(stack.publisher.url, rate, stageMs);
+    await sleep(1000);
+    const publisherCpuMicrosPerEvent = Math.round(((cpuSeconds(stack.publisher.pid()) - cpuBefore) / Math.max(1, ids.size)) * 1e6);
+    const commits = readProcessed(stack.consumerDbPath, since).filter((r) => ids.has(r.event_id));
+    const perEvent = new Map<string, number>();
+    for (const c of commits) perEvent.set(c.event_id, (perEvent.get(c.event_id) ?? 0) + 1);
+    const reachedAll = [...perEvent.values()].filter((n) => n >= CONSUMER_NAMES.length).length;
+    const latencies = commits.map((r) => r.handled_at - r.occurred_at);
+    const stage: Stage = { rate, accepted: ids.size, refused, dropped, reachedAll, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), sustained: false, publisherCpuMicrosPerEvent };
+    stage.sustained = refused === 0 && dropped === 0 && reachedAll === ids.size && stage.p99Ms < 1000;
+    stages.push(stage);
+    log(`  ${label} at ${rate}/s: ${ids.size} accepted, ${reachedAll} at every consumer 1 s after the stage, p99 ${stage.p99Ms} ms, ${refused} refused, ${dropped} dropped, publisher ${publisherCpuMicrosPerEvent} µs CPU/event: ${stage.sustained ? 'sustained' : 'NOT sustained'}`);
+    await drained();
+    if (!stage.sustained) break;
+  }
+  return { stages, ceiling: stages.filter((s) => s.sustained).at(-1)?.rate ?? 0 };
 }
-const sustainedRate = pipeline.filter((p) => p.sustained).at(-1)?.rate ?? 0;
-log(`highest rate the whole pipeline sustains: ${sustainedRate}/s`);
 
-async function endToEnd(rate: number) {
+async function endToEnd(stack: Awaited<ReturnType<typeof startStack>>, rate: number) {
   const since = Date.now();
-  const events = await sendAt(rate, quick ? 4000 : 20_000);
-  await waitFor('every event to reach every consumer', () => latenciesSince(since).length >= events * CONSUMER_NAMES.length, { timeoutMs: 300_000, intervalMs: 500 });
-  const latencies = latenciesSince(since);
-  return { rate, events, p50Ms: percentile(latencies, 50), p95Ms: percentile(latencies, 95), p99Ms: percentile(latencies, 99) };
+  const { ids } = await sendAt(stack.publisher.url, rate, quick ? 4000 : 20_000);
+  await waitFor('every event to reach every consumer', () => readProcessed(stack.consumerDbPath, since).filter((r) => ids.has(r.event_id)).length >= ids.size * CONSUMER_NAMES.length, { timeoutMs: 300_000, intervalMs: 500 });
+  const latencies = readProcessed(stack.consumerDbPath, since).filter((r) => ids.has(r.event_id)).map((r) => r.handled_at - r.occurred_at);
+  return { rate, events: ids.size, p50Ms: percentile(latencies, 50), p95Ms: percentile(latencies, 95), p99Ms: percentile(latencies, 99) };
 }
-const e2eAt50 = await endToEnd(50);
+
+log('whole pipeline, SQLite outbox:');
+const stack = await startStack({ dir: path.join(dir, 'stack'), signingSecret: secret, gatewayEnv: { LOG_LEVEL: 'warn' }, publisherEnv: { LOG_LEVEL: 'warn' }, consumerEnv: { LOG_LEVEL: 'warn' } });
+const sqliteRamp = await pipelineRamp(stack, 'sqlite');
+log(`highest rate the whole pipeline sustains (SQLite outbox): ${sqliteRamp.ceiling}/s`);
+const e2eAt50 = await endToEnd(stack, 50);
 log(`end to end at 50/s: p50 ${e2eAt50.p50Ms} ms, p95 ${e2eAt50.p95Ms} ms, p99 ${e2eAt50.p99Ms} ms`);
-const e2eAt80 = await endToEnd(Math.max(1, Math.floor(sustainedRate * 0.8)));
-log(`end to end at ${e2eAt80.rate}/s: p50 ${e2eAt80.p50Ms} ms, p95 ${e2eAt80.p95Ms} ms, p99 ${e2eAt80.p99Ms} ms`);
-
-// 3. The outbox: durable enqueues per second, straight into SQLite and through the API.
-const outbox = openOutbox(path.join(dir, 'outbox-bench.sqlite'));
-const enqueueCount = quick ? 300 : 3000;
-const events = Array.from({ length: enqueueCount }, (_, i) => buddyEnvelope(i) as EventEnvelope);
-const t0 = performance.now();
-for (const e of events) outbox.enqueue(e, {}, Date.now());
-const outboxPerSecond = enqueueCount / ((performance.now() - t0) / 1000);
-outbox.close();
-log(`outbox: ${outboxPerSecond.toFixed(0)} durable enqueues/s (synchronous=FULL, one transaction each)`);
-const api = await closedLoop({ url: `${stack.publisher.url}/events`, concurrency, durationMs, warmupMs, request: () => ({ body: JSON.stringify(buddyEvent(1)), headers: { 'content-type': 'application/json' } }) });
-log(`publisher API: ${api.perSecond.toFixed(0)} events/s accepted (202) at concurrency ${concurrency}`);
-
+const e2eAt1000 = await endToEnd(stack, quick ? 500 : 1000);
+log(`end to end at ${e2eAt1000.rate}/s: p50 ${e2eAt1000.p50Ms} ms, p95 ${e2eAt1000.p95Ms} ms, p99 ${e2eAt1000.p99Ms} ms`);
 const rss = { gateway: gatewayOn.rss, publisher: peakRssMb(stack.publisher.pid()), consumer: peakRssMb(stack.consumer.pid()) };
 await stack.stop();
+
+log('whole pipeline, PostgreSQL outbox:');
+const pgStack = await startStack({ dir: path.join(dir, 'stack-pg'), store: 'postgres', signingSecret: secret, gatewayEnv: { LOG_LEVEL: 'warn' }, publisherEnv: { LOG_LEVEL: 'warn' }, consumerEnv: { LOG_LEVEL: 'warn' } });
+const postgresRamp = await pipelineRamp(pgStack, 'postgres');
+log(`highest rate the whole pipeline sustains (PostgreSQL outbox): ${postgresRamp.ceiling}/s`);
+const pgPublisherRss = peakRssMb(pgStack.publisher.pid());
+await pgStack.stop();
+
+// 3. publish() through the library, no HTTP: durable and group-committed, against one durable
+//    SQLite transaction per event measured on the same disk (the fsync rate), as the baseline.
+const publishCount = quick ? 5000 : 30_000;
+const events = Array.from({ length: publishCount }, (_, i) => buddyEvent(i));
+const single = new DatabaseSync(path.join(dir, 'single.sqlite'));
+single.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; CREATE TABLE t (id TEXT PRIMARY KEY, body TEXT)');
+const insertOne = single.prepare('INSERT INTO t VALUES (?, ?)');
+const singleCount = quick ? 300 : 2000;
+let t0 = performance.now();
+for (const e of events.slice(0, singleCount)) insertOne.run(e.id, JSON.stringify(e));
+const oneTransactionEachPerSecond = singleCount / ((performance.now() - t0) / 1000);
+single.close();
+const library = createWebhookPublisher({ store: sqliteOutbox({ database: path.join(dir, 'library.sqlite') }), transports: [], delivery: { enabled: false }, logger: createLogger('bench', 'warn') });
+t0 = performance.now();
+for (let i = 0; i < events.length; i += 1000) await Promise.all(events.slice(i, i + 1000).map((e) => library.publish(e)));
+const libraryPublishPerSecond = publishCount / ((performance.now() - t0) / 1000);
+log(`library publish(): ${libraryPublishPerSecond.toFixed(0)} durable events/s (group commit); one transaction per event: ${oneTransactionEachPerSecond.toFixed(0)}/s`);
 
 const ratio = (a: number, b: number) => +(a / b).toFixed(3);
 const result = {
@@ -175,14 +198,17 @@ const result = {
     expressVsNodeHttp: ratio(expressEcho.perSecond, nodeHttp.perSecond),
     telemetryOnVsOff: ratio(gatewayOn.result.perSecond, gatewayOff.result.perSecond),
   },
-  targets: { gatewayAtLeastHalfOfExpress: gatewayOn.result.perSecond >= 0.5 * expressEcho.perSecond },
-  highestRateHeld: highest,
-  pipeline,
-  sustainedRate,
-  ramp: ramp.summary.stages.map((s) => ({ rate: s.ratePerSecond, p99Ms: s.latencyMs.p99, held: s.held })),
-  endToEnd: [e2eAt50, e2eAt80],
-  outbox: { durableEnqueuesPerSecond: Math.round(outboxPerSecond), apiEventsPerSecond: Math.round(api.perSecond) },
-  peakRssMb: rss,
+  targets: {
+    gatewayAtLeastHalfOfExpress: gatewayOn.result.perSecond >= 0.5 * expressEcho.perSecond,
+    pipelineAtLeast2500: sqliteRamp.ceiling >= 2500,
+    endToEndP99At1000Under100Ms: e2eAt1000.rate === 1000 && e2eAt1000.p99Ms <= 100,
+    libraryPublishAtLeast10000: libraryPublishPerSecond >= 10_000,
+    publisherRssAtMost200Mb: (rss.publisher ?? Infinity) <= 200,
+  },
+  pipeline: { sqlite: sqliteRamp, postgres: postgresRamp },
+  endToEnd: [e2eAt50, e2eAt1000],
+  library: { publishPerSecond: Math.round(libraryPublishPerSecond), oneTransactionEachPerSecond: Math.round(oneTransactionEachPerSecond), ratio: ratio(libraryPublishPerSecond, oneTransactionEachPerSecond) },
+  peakRssMb: { ...rss, publisherPostgres: pgPublisherRss },
 };
 
 const f = (n: number) => n.toFixed(0);
@@ -201,28 +227,31 @@ Command: \`npm run bench${quick ? ' -- --quick' : ''}\`. ${result.machine.cpus} 
 
 Ratios: gateway / Express **${result.ratios.gatewayVsExpress}** (target ≥ 0.5: ${result.targets.gatewayAtLeastHalfOfExpress ? 'met' : 'NOT met'}), gateway / node:http ${result.ratios.gatewayVsNodeHttp}, Express / node:http ${result.ratios.expressVsNodeHttp}, telemetry on / off ${result.ratios.telemetryOnVsOff}.
 
-## End to end (publisher occurredAt to consumer commit)
+## The whole pipeline (publisher API → gateway → JetStream → three consumers)
 
-Highest rate accepted by the publisher API (ramp, p99 under 250 ms, no errors or drops): **${highest} events/s**.
-Highest rate the whole pipeline sustains (less than a second's worth of events in flight when a ${stageMs / 1000} s stage ends): **${sustainedRate} events/s**.
+A stage is sustained when, one second after it ends, every accepted event has reached all three consumers, its end-to-end p99 (occurredAt to inbox commit) stayed under 1 s, and nothing was refused or dropped. The ramp stops at the first stage that fails.
 
-| pipeline stage | accepted | in flight at the end | sustained |
-| --- | --- | --- | --- |
-${pipeline.map((p) => `| ${p.rate}/s | ${p.accepted} | ${p.backlogAtEnd} | ${p.sustained ? 'yes' : 'no'} |`).join('\n')}
+**Ceiling: ${sqliteRamp.ceiling} events/s with the SQLite outbox (target ≥ 2,500: ${result.targets.pipelineAtLeast2500 ? 'met' : 'NOT met'}), ${postgresRamp.ceiling} events/s with the PostgreSQL outbox.**
 
-End-to-end latency at 50 events/s and at 80 % of the sustained rate:
+| outbox | rate | accepted | at every consumer after 1 s | p50 | p99 | refused | dropped | publisher CPU per event | sustained |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+${(['sqlite', 'postgres'] as const).flatMap((k) => result.pipeline[k].stages.map((p) => `| ${k} | ${p.rate}/s | ${p.accepted} | ${p.reachedAll} | ${p.p50Ms} ms | ${p.p99Ms} ms | ${p.refused} | ${p.dropped} | ${p.publisherCpuMicrosPerEvent} µs | ${p.sustained ? 'yes' : 'no'} |`)).join('\n')}
+
+End-to-end latency (SQLite outbox):
 
 | rate | events | p50 | p95 | p99 |
 | --- | --- | --- | --- | --- |
 ${result.endToEnd.map((e) => `| ${e.rate}/s | ${e.events} | ${e.p50Ms} ms | ${e.p95Ms} ms | ${e.p99Ms} ms |`).join('\n')}
 
-## Publisher outbox
+Target at 1,000/s: p99 ≤ 100 ms: ${result.targets.endToEndP99At1000Under100Ms ? 'met' : 'NOT met'}.
 
-${result.outbox.durableEnqueuesPerSecond} durable enqueues/s straight into SQLite (WAL, synchronous=FULL, a transaction each); ${result.outbox.apiEventsPerSecond} events/s accepted through POST /events at concurrency ${concurrency}.
+## publish() through the library
+
+${result.library.publishPerSecond} durable events/s through \`publish()\` (SQLite, group commit, ${publishCount} events, up to 1,000 concurrent), against ${result.library.oneTransactionEachPerSecond}/s with one durable transaction per event on the same disk: ratio ${result.library.ratio} (target ≥ 10,000/s: ${result.targets.libraryPublishAtLeast10000 ? 'met' : 'NOT met'}).
 
 ## Peak memory (RSS)
 
-gateway ${rss.gateway} MB, publisher ${rss.publisher} MB, consumer ${rss.consumer} MB.
+gateway ${rss.gateway} MB, publisher ${rss.publisher} MB (target ≤ 200 MB at the ceiling: ${result.targets.publisherRssAtMost200Mb ? 'met' : 'NOT met'}; ${pgPublisherRss} MB with PostgreSQL), consumer ${rss.consumer} MB.
 `;
 mkdirSync(values.out, { recursive: true });
 writeFileSync(path.join(values.out, 'bench.json'), JSON.stringify(result, null, 2) + '\n');

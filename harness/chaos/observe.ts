@@ -1,9 +1,10 @@
 // What the system shows after a chaos run: the event ids in the JetStream stream, every delivery
-// each consumer logged, and the publisher's dead-letter table.
+// each consumer logged, and the publisher's dead-letter table (in its SQLite file or in PostgreSQL).
 import { existsSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import pg from 'pg';
 import { readDeliveryLog } from '../history/consumer-log.ts';
 import type { Delivery } from './checker.ts';
 
@@ -45,5 +46,20 @@ export function deadLetteredIds(outboxPath: string | undefined): Set<string> {
     return new Set((db.prepare('SELECT id FROM dead_letter').all() as { id: string }[]).map((r) => r.id));
   } finally {
     db.close();
+  }
+}
+
+/** The dead-letter table of a PostgreSQL outbox (shared by every publisher instance); empty before
+ *  any publisher created it. */
+export async function deadLetteredIdsPostgres(databaseUrl: string): Promise<Set<string>> {
+  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000 });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    const table = await client.query<{ exists: boolean }>("SELECT to_regclass('webhook_dead_letter') IS NOT NULL AS exists");
+    if (!table.rows[0]?.exists) return new Set();
+    return new Set((await client.query<{ id: string }>('SELECT id FROM webhook_dead_letter')).rows.map((r) => r.id));
+  } finally {
+    await client.end().catch(() => undefined);
   }
 }

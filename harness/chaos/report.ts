@@ -12,7 +12,7 @@ export function chaosMarkdown(runs: ChaosRun[]): string {
     const o = run.options;
     const r = run.result;
     lines.push(
-      `## Design: ${o.design}, fault: ${o.fault}, transport: ${o.transport ?? 'webhook'}`,
+      `## Design: ${o.design}, fault: ${o.fault}, transport: ${o.transport ?? 'webhook'}, store: ${o.store ?? 'sqlite'}, publishers: ${o.publishers ?? 1}`,
       '',
       `**Verdict: ${r.valid ? 'valid' : 'INVALID'}**${r.reasons.length ? ` (${r.reasons.join('; ')})` : ' (lost = 0 and unexpected = 0 for every consumer)'}`,
       '',

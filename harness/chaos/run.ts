@@ -1,5 +1,7 @@
 // One chaos run: the stack under open-model load while a nemesis injects faults, then a drain, then
-// the checker. Every event is recorded as invoked and completed (ok, fail or unknown).
+// the checker. Every event is recorded as invoked and completed (ok, fail or unknown). With
+// `store: 'postgres'` the publishers (one or several) share a PostgreSQL outbox, and the load is spread
+// over them as a load balancer would.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { CONSUMER_NAMES } from '../../app/consumer/handlers/index.ts';
@@ -7,13 +9,15 @@ import { buddyEvent } from '../load/event-factory.ts';
 import { runOpenModel } from '../load/open-model.ts';
 import { createEvent } from '../load/publisher-client.ts';
 import { freePort } from '../stack/ports.ts';
-import { nothingInFlight, startStack, type Stack } from '../stack/stack.ts';
+import type { Service } from '../stack/service.ts';
+import { nothingInFlight, startStack, type PublisherStore, type Stack } from '../stack/stack.ts';
 import { sleep, waitFor } from '../stack/wait.ts';
 import { check, type CheckResult, type Invocation } from './checker.ts';
 import { startFaultProxy, type FaultProxy, type ProxyMode } from './fault-proxy.ts';
-import { consumerDeliveries, deadLetteredIds, streamEventIds } from './observe.ts';
+import { consumerDeliveries, deadLetteredIds, deadLetteredIdsPostgres, streamEventIds } from './observe.ts';
 
 export const DESIGNS = ['ours', 'phase1-naive'] as const;
+export const STORES = ['sqlite', 'postgres'] as const satisfies readonly PublisherStore[];
 export const FAULTS = ['gateway', 'publisher', 'gateway+publisher', 'nats-node', 'publisher+nats-node', 'partition', 'none'] as const;
 export type Design = (typeof DESIGNS)[number];
 export type Fault = (typeof FAULTS)[number];
@@ -24,6 +28,10 @@ export type ChaosOptions = {
   fault: Fault;
   /** The publisher's transport (the Phase 2 migration): webhook (default), dual or nats. */
   transport?: 'webhook' | 'dual' | 'nats';
+  /** The publishers' outbox: sqlite (default; one publisher) or postgres (shared by all of them). */
+  store?: PublisherStore;
+  /** Publisher instances (default 1); the load goes round robin over them, the publisher faults take them in turn. */
+  publishers?: number;
   events: number;
   rate: number;
   faultIntervalMs: number;
@@ -34,7 +42,7 @@ export type ChaosOptions = {
 
 export type FaultMoment = { at: number; label: string };
 export type ChaosRun = {
-  options: Omit<ChaosOptions, 'log' | 'dir'>;
+  options: Omit<ChaosOptions, 'log' | 'dir'> & { store: PublisherStore; publishers: number };
   startedAt: number;
   endedAt: number;
   history: Invocation[];
@@ -58,10 +66,26 @@ function outcomeOf(result: Awaited<ReturnType<typeof createEvent>>): Invocation[
   return result.errorKind === 'refused' || result.errorKind === 'http_4xx' ? 'fail' : 'info';
 }
 
+/**
+ * One create-event call through a load balancer in front of the publishers: round robin, and a call
+ * refused by one instance (it is down; the request never reached it) goes once to the next one.
+ * The caller sees only the final outcome.
+ */
+async function createBalanced(publishers: readonly Service[], i: number, event: ReturnType<typeof buddyEvent>): Promise<Awaited<ReturnType<typeof createEvent>>> {
+  const first = i % publishers.length;
+  const result = await createEvent(publishers[first]!.url, event, 10_000);
+  if (result.ok || result.errorKind !== 'refused' || publishers.length < 2) return result;
+  return createEvent(publishers[(first + 1) % publishers.length]!.url, event, 10_000);
+}
+
 export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
   const log = options.log ?? (() => undefined);
   mkdirSync(options.dir, { recursive: true });
   const env = designEnv(options.design);
+  const store = options.store ?? 'sqlite';
+  const publisherCount = options.publishers ?? 1;
+  // The naive design's outbox is in memory: there is nothing for PostgreSQL to hold, or to share.
+  if (options.design === 'phase1-naive' && (store !== 'sqlite' || publisherCount > 1)) throw new Error('design phase1-naive runs with one publisher and no durable outbox: use store sqlite and publishers 1');
   const topology = options.fault === 'nats-node' || options.fault === 'publisher+nats-node' ? 'cluster' : 'single';
   const publisherEnv = { ...env.publisher, PUBLISHER_TRANSPORT: options.transport ?? 'webhook' };
   let proxy: FaultProxy | undefined;
@@ -70,12 +94,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
   const stack: Stack = await startStack({
     dir: path.join(options.dir, 'stack'),
     topology,
+    store,
+    publishers: publisherCount,
     gatewayPorts: topology === 'single' ? [gatewayPort] : undefined,
     gatewayEnv: env.gateway,
     consumerEnv: env.consumer,
     publisherEnv: proxy ? { ...publisherEnv, CSR_WEBHOOK_URL: `${proxy.url}/webhooks/buddy-events` } : publisherEnv,
   });
-  log(`stack up (${topology}, design ${options.design}, transport ${options.transport ?? 'webhook'}); ${options.events} events at ${options.rate}/s, fault: ${options.fault}`);
+  log(`stack up (${topology}, design ${options.design}, transport ${options.transport ?? 'webhook'}, store ${store}, ${publisherCount} publisher(s)); ${options.events} events at ${options.rate}/s, fault: ${options.fault}`);
 
   const history: Invocation[] = [];
   const faults: FaultMoment[] = [];
@@ -86,7 +112,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
     iteration: async (i) => {
       const event = buddyEvent(i);
       const invokedAt = Date.now();
-      const result = await createEvent(stack.publisher.url, event, 10_000);
+      const result = await createBalanced(stack.publishers, i, event);
       history.push({ id: event.id, invokedAt, completedAt: Date.now(), outcome: outcomeOf(result) });
       return result;
     },
@@ -111,23 +137,28 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
           await gateway.start();
           break;
         }
-        case 'publisher':
-          faults.push({ at, label: 'SIGKILL publisher' });
-          await stack.publisher.kill();
+        case 'publisher': {
+          const publisher = stack.publishers[round % stack.publishers.length]!;
+          faults.push({ at, label: `SIGKILL ${publisher.name}` });
+          await publisher.kill();
           await sleep(options.downtimeMs);
-          await stack.publisher.start();
+          await publisher.start();
           break;
-        case 'gateway+publisher':
+        }
+        case 'gateway+publisher': {
           // The design's own risk: the gateway is down, events wait in the publisher, and then the
-          // publisher restarts (a deploy, a crash) before they could be delivered.
-          faults.push({ at, label: 'SIGKILL gateway, then publisher' });
+          // publisher restarts (a deploy, a crash) before they could be delivered. With several
+          // publishers on one outbox, the killed one's claimed rows are released when it restarts.
+          const publisher = stack.publishers[round % stack.publishers.length]!;
+          faults.push({ at, label: `SIGKILL gateway, then ${publisher.name}` });
           await stack.gateway.kill();
           await sleep(options.downtimeMs / 2);
-          await stack.publisher.kill();
+          await publisher.kill();
           await sleep(options.downtimeMs / 2);
           await stack.gateway.start();
-          await stack.publisher.start();
+          await publisher.start();
           break;
+        }
         case 'nats-node': {
           const node = stack.natsNodes[round % stack.natsNodes.length]!;
           faults.push({ at, label: `SIGKILL ${node.name}` });
@@ -138,11 +169,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
         }
         case 'publisher+nats-node': {
           const node = stack.natsNodes[round % stack.natsNodes.length]!;
-          faults.push({ at, label: `SIGKILL publisher and ${node.name}` });
-          await Promise.all([stack.publisher.kill(), node.kill()]);
+          const publisher = stack.publishers[round % stack.publishers.length]!;
+          faults.push({ at, label: `SIGKILL ${publisher.name} and ${node.name}` });
+          await Promise.all([publisher.kill(), node.kill()]);
           await sleep(options.downtimeMs);
           await node.start();
-          await stack.publisher.start();
+          await publisher.start();
           break;
         }
         case 'partition': {
@@ -165,7 +197,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
   // Heal everything, then wait until the outbox is empty and deliveries have stopped changing.
   proxy?.setMode({ kind: 'pass' });
   for (const node of stack.natsNodes) if (!node.isRunning()) await node.start();
-  for (const service of [...stack.gateways, stack.consumer, stack.publisher]) if (!service.isRunning()) await service.start();
+  for (const service of [...stack.gateways, stack.consumer, ...stack.publishers]) if (!service.isRunning()) await service.start();
   let last = -1;
   let stableSince = Date.now();
   await waitFor('the system to drain', async () => {
@@ -181,7 +213,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
     consumers: CONSUMER_NAMES,
     deliveries,
     accepted: await streamEventIds(stack.natsNodes.filter((n) => n.isRunning()).map((n) => n.url)),
-    deadLettered: deadLetteredIds(options.design === 'ours' ? stack.outboxPath : undefined),
+    deadLettered: stack.postgres ? await deadLetteredIdsPostgres(stack.postgres.url) : deadLetteredIds(options.design === 'ours' ? stack.outboxPath : undefined),
   });
   await stack.stop();
   await proxy?.close();
@@ -199,7 +231,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
   }
   const { log: _log, dir: _dir, ...recorded } = options;
   return {
-    options: recorded,
+    options: { ...recorded, store, publishers: publisherCount },
     startedAt,
     endedAt,
     history,

@@ -1,6 +1,6 @@
 // The harness's PostgreSQL: a committed row survives a SIGKILL of the server and a restart on the same
 // data directory and port. Runs as root on CI, which exercises the unprivileged-user path.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -18,13 +18,16 @@ async function query<T extends pg.QueryResultRow>(url: string, sql: string, para
 }
 
 describe('postgres', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'event-bus-postgres-test-'));
   let server: PostgresServer | undefined;
   afterAll(async () => {
     await server?.stop();
+    if (server) rmSync(server.dataDir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('keeps a committed row across a SIGKILL and a restart', async () => {
-    server = await startPostgres({ dir: mkdtempSync(path.join(tmpdir(), 'event-bus-postgres-test-')) });
+    server = await startPostgres({ dir });
     expect(server.url).toBe(`postgres://postgres@127.0.0.1:${server.port}/postgres`);
     expect(server.isRunning()).toBe(true);
 

@@ -33,14 +33,12 @@ export type PostgresOptions = {
 
 const SUPERUSER = 'postgres';
 
-// Data directories made outside the caller's dir (the root case), removed when the harness exits.
+// Data directories made outside the caller's dir (the root case) are named after the harness's pid,
+// and removed when it exits; a vitest worker is killed without exit hooks, so later runs sweep those.
+const DATA_DIR_PREFIX = 'postgres-data-';
 const ownDataDirs = new Set<string>();
 process.once('exit', () => {
-  for (const dir of ownDataDirs) {
-    try {
-      rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
-    } catch {}
-  }
+  for (const dir of ownDataDirs) removeQuietly(dir);
 });
 
 /** Where initdb and postgres live: PATH first, else Debian's newest /usr/lib/postgresql/<major>/bin. */
@@ -86,11 +84,7 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresS
   let proc: Spawned | undefined;
 
   const start = async () => {
-    // spawnLogged has no uid/gid, so as root setpriv drops privileges and then execs postgres in the
-    // same process: the pid we signal is still the postmaster's.
-    proc = runAs
-      ? spawnLogged('setpriv', [`--reuid=${runAs.uid}`, `--regid=${runAs.gid}`, '--clear-groups', '--', postgres, ...args], { logFile, cwd: '/' })
-      : spawnLogged(postgres, args, { logFile });
+    proc = spawnLogged(...serverCommand(postgres, args, runAs), { logFile, cwd: runAs ? '/' : undefined });
     const exited = proc.exited.then((code) => {
       throw new Error(`postgres exited with ${code} during start-up; see ${logFile}`);
     });
@@ -113,6 +107,22 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresS
     },
     isRunning: () => !!proc && proc.child.exitCode === null && proc.child.signalCode === null,
   };
+}
+
+/**
+ * Through setpriv when it exists (util-linux, always on Debian): it execs postgres in place, so the pid
+ * we signal is the postmaster's, and its --pdeathsig gives the server a fast shutdown if the harness
+ * dies without running its exit hooks (a vitest worker does). spawnLogged has no uid/gid, so as root
+ * setpriv is also what drops to the server user.
+ */
+function serverCommand(postgres: string, args: string[], runAs: ServerUser | undefined): [string, string[]] {
+  const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find(isExecutable);
+  if (!setpriv) {
+    if (runAs) throw new Error('running as root needs setpriv (Debian package util-linux) to start postgres as another user');
+    return [postgres, args];
+  }
+  const user = runAs ? [`--reuid=${runAs.uid}`, `--regid=${runAs.gid}`, '--clear-groups'] : [];
+  return [setpriv, [...user, '--pdeathsig=INT', '--', postgres, ...args]];
 }
 
 async function selectOne(url: string): Promise<boolean> {
@@ -206,7 +216,8 @@ function serverUser(): ServerUser | undefined {
  * outside this process can use it, so it goes when the process exits.
  */
 function dataDirFor(user: ServerUser): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'event-bus-postgres-'));
+  sweepDataDirsOfDeadHarnesses();
+  const dir = mkdtempSync(path.join(tmpdir(), `${DATA_DIR_PREFIX}${process.pid}-`));
   chownSync(dir, user.uid, user.gid);
   for (let parent = path.dirname(dir); ; parent = path.dirname(parent)) {
     if (!traversable(parent, user)) throw new Error(`${user.name} cannot reach ${dir}: ${parent} is not searchable by it (set TMPDIR elsewhere)`);
@@ -214,6 +225,19 @@ function dataDirFor(user: ServerUser): string {
   }
   ownDataDirs.add(dir);
   return dir;
+}
+
+function sweepDataDirsOfDeadHarnesses(): void {
+  for (const entry of readdirSync(tmpdir())) {
+    const pid = new RegExp(`^${DATA_DIR_PREFIX}(\\d+)-`).exec(entry)?.[1];
+    if (pid && !running(Number(pid))) removeQuietly(path.join(tmpdir(), entry));
+  }
+}
+
+function removeQuietly(dir: string): void {
+  try {
+    rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+  } catch {}
 }
 
 function traversable(dir: string, user: ServerUser): boolean {

@@ -1,12 +1,15 @@
 // The whole event bus on one machine: nats-server (one node, or a three-node JetStream cluster),
-// gateway(s), consumers and publisher, wired together on loopback ports. Used by the integration
-// tests, the demo, and the chaos harness.
+// gateway(s), consumers and publisher(s), wired together on loopback ports. The publisher's outbox is
+// a SQLite file, or a PostgreSQL server shared by one or more publisher instances. Used by the
+// integration tests, the demo, and the chaos harness.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { startNatsCluster, startNatsServer, type NatsServer } from './nats-server.ts';
+import { startPostgres, type PostgresServer } from './postgres.ts';
 import { startService, type Service } from './service.ts';
 
 export type Topology = 'single' | 'cluster';
+export type PublisherStore = 'sqlite' | 'postgres';
 
 export type StackOptions = {
   dir: string;
@@ -14,9 +17,14 @@ export type StackOptions = {
   topology?: Topology;
   /** A `whsec_` secret: when set, the publisher signs and the gateway verifies. */
   signingSecret?: string;
+  /** The publisher's outbox: a SQLite file (default), or a PostgreSQL server under `<dir>/postgres`. */
+  store?: PublisherStore;
+  /** Publisher instances (default 1); more than one needs store postgres, where they share the outbox. */
+  publishers?: number;
   natsPorts?: number[];
   natsMonitorPorts?: number[];
   gatewayPorts?: number[];
+  /** publisher: the first publisher's port. */
   ports?: Partial<Record<'publisher' | 'consumer', number>>;
   gatewayEnv?: Record<string, string>;
   publisherEnv?: Record<string, string>;
@@ -33,10 +41,16 @@ export type Stack = {
   gateway: Service;
   gateways: Service[];
   consumer: Service;
+  store: PublisherStore;
+  /** The first publisher; all instances in publishers (named publisher-1, publisher-2, ... when several). */
   publisher: Service;
+  publishers: Service[];
+  /** The shared outbox's server, with store postgres. */
+  postgres?: PostgresServer;
   webhookUrl: string;
   webhookUrls: string[];
   consumerDbPath: string;
+  /** The SQLite outbox file (store sqlite; with postgres nothing is written there). */
   outboxPath: string;
   stop(): Promise<void>;
 };
@@ -44,6 +58,10 @@ export type Stack = {
 export async function startStack(options: StackOptions): Promise<Stack> {
   const { dir } = options;
   const topology = options.topology ?? 'single';
+  const store = options.store ?? 'sqlite';
+  const publisherCount = options.publishers ?? 1;
+  if (!Number.isInteger(publisherCount) || publisherCount < 1) throw new Error(`publishers must be a positive integer, not ${publisherCount}`);
+  if (publisherCount > 1 && store !== 'postgres') throw new Error('several publishers need store postgres: a SQLite outbox belongs to one process');
   const logDir = path.join(dir, 'logs');
   mkdirSync(logDir, { recursive: true });
   const natsDir = path.join(dir, 'nats');
@@ -56,6 +74,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     ? { WEBHOOK_SIGNATURE_VALIDATION_ENABLED: 'true', WEBHOOK_SIGNATURE_SECRET: options.signingSecret }
     : {};
   const started: Service[] = [];
+  let postgres: PostgresServer | undefined;
   try {
     const gatewayCount = topology === 'cluster' ? 2 : 1;
     const replicas: Record<string, string> = topology === 'cluster' ? { NATS_STREAM_REPLICAS: '3' } : {};
@@ -76,19 +95,30 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     started.push(consumer);
     const webhookUrls = gateways.map((g) => `${g.url}/webhooks/buddy-events`);
     const outboxPath = path.join(dir, 'publisher', 'outbox.sqlite');
-    const publisher = await startService('publisher', {
-      logDir,
-      port: options.ports?.publisher,
-      env: {
-        CSR_WEBHOOK_URL: webhookUrls.join(','),
-        // Used only when the transport is dual or nats (the Phase 2 migration).
-        NATS_URL: natsUrl,
-        PUBLISHER_OUTBOX_PATH: outboxPath,
-        ...(options.signingSecret ? { CSR_WEBHOOK_SECRET: options.signingSecret } : {}),
-        ...options.publisherEnv,
-      },
-    });
-    started.push(publisher);
+    if (store === 'postgres') postgres = await startPostgres({ dir: path.join(dir, 'postgres') });
+    const publishers: Service[] = [];
+    // One at a time: the first creates the outbox tables (the store serialises that anyway).
+    for (let i = 0; i < publisherCount; i++) {
+      const name = publisherCount > 1 ? `publisher-${i + 1}` : 'publisher';
+      const storeEnv: Record<string, string> = postgres
+        ? { PUBLISHER_STORE: 'postgres', PUBLISHER_DATABASE_URL: postgres.url, PUBLISHER_INSTANCE_ID: `publisher-${i + 1}` }
+        : { PUBLISHER_OUTBOX_PATH: outboxPath };
+      const publisher = await startService('publisher', {
+        logDir,
+        name,
+        port: i === 0 ? options.ports?.publisher : undefined,
+        env: {
+          CSR_WEBHOOK_URL: webhookUrls.join(','),
+          // Used only when the transport is dual or nats (the Phase 2 migration).
+          NATS_URL: natsUrl,
+          ...storeEnv,
+          ...(options.signingSecret ? { CSR_WEBHOOK_SECRET: options.signingSecret } : {}),
+          ...options.publisherEnv,
+        },
+      });
+      publishers.push(publisher);
+      started.push(publisher);
+    }
     return {
       dir,
       topology,
@@ -97,30 +127,39 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       gateway: gateways[0]!,
       gateways,
       consumer,
-      publisher,
+      store,
+      publisher: publishers[0]!,
+      publishers,
+      postgres,
       webhookUrl: webhookUrls[0]!,
       webhookUrls,
       consumerDbPath,
       outboxPath,
-      // Publisher first (stops producing), consumers last (finish what is in the stream).
+      // Publishers first (stop producing), consumers after (finish what is in the stream), the
+      // outbox's database last (the publishers settle their last rows on the way out).
       stop: async () => {
-        await publisher.stop();
+        await Promise.all(publishers.map((p) => p.stop()));
         await Promise.all(gateways.map((g) => g.stop()));
         await consumer.stop();
         await Promise.all(natsNodes.map((n) => n.stop()));
+        await postgres?.stop();
       },
     };
   } catch (err) {
     await Promise.allSettled(started.map((s) => s.kill()));
     await Promise.allSettled(natsNodes.map((n) => n.kill()));
+    await postgres?.kill().catch(() => undefined);
     throw err;
   }
 }
 
 /** Nothing waits in the publisher's outbox and no durable consumer has anything pending (as the
- *  consumers last read it from NATS): what the chaos run and the benchmark wait for. */
-export async function nothingInFlight(stack: Pick<Stack, 'publisher' | 'consumer'>): Promise<boolean> {
-  const publisher = (await (await fetch(`${stack.publisher.url}/health`)).json()) as { outbox: { depth: number } };
+ *  consumers last read it from NATS): what the chaos run and the benchmark wait for. With several
+ *  publishers any running one answers: they all count the same shared outbox. */
+export async function nothingInFlight(stack: Pick<Stack, 'publisher' | 'consumer'> & { publishers?: Service[] }): Promise<boolean> {
+  const asked = (stack.publishers ?? [stack.publisher]).find((p) => p.isRunning());
+  if (!asked) throw new Error('no publisher is running to report the outbox depth');
+  const publisher = (await (await fetch(`${asked.url}/health`)).json()) as { outbox: { depth: number } };
   const consumer = (await (await fetch(`${stack.consumer.url}/health`)).json()) as { consumers: Record<string, { pending: number | null }> };
   return publisher.outbox.depth === 0 && Object.values(consumer.consumers).every((c) => c.pending === 0);
 }
