@@ -50,8 +50,7 @@ export function settle(row: OutboxRow, outcomes: readonly RoundOutcome[], policy
   const done: Partial<Record<TransportName, number>> = {};
   const errors: Common['errors'] = [];
   const failures: Failure[] = [];
-  const firstAnswer = outcomes.find((o) => o.sent && o.result.kind === 'response');
-  const status = firstAnswer?.sent && firstAnswer.result.kind === 'response' ? firstAnswer.result.status : null;
+  const status = statusOf(outcomes.flatMap((o) => (o.sent ? [o.result] : [])));
 
   for (const o of outcomes) {
     if (!o.sent) {
@@ -86,7 +85,7 @@ export function settle(row: OutboxRow, outcomes: readonly RoundOutcome[], policy
   if (deadLetter && deadLetter.step.action === 'dead_letter') {
     const connection = relevant.find((f) => f.result?.kind === 'connection')?.result as { message: string } | undefined;
     const detail = connection ? connection.message : `${deadLetter.step.why} after ${attempt} attempt(s) via ${relevant.map((f) => f.transport).join(' and ')}`;
-    return { id: row.id, action: 'dead_letter', done, errors, status: failedStatus(relevant) ?? status, attempts: attempt, reason: `${deadLetter.step.why}:${deadLetter.step.reason}`, detail, dualPath: doneAt.webhook !== null || doneAt.nats !== null ? dualPath : null };
+    return { id: row.id, action: 'dead_letter', done, errors, status: statusOf(relevant.map((f) => f.result)) ?? status, attempts: attempt, reason: `${deadLetter.step.why}:${deadLetter.step.reason}`, detail, dualPath: doneAt.webhook !== null || doneAt.nats !== null ? dualPath : null };
   }
   // The longest wait decides; an uncharged failure waits for the circuit's next probe.
   const waits = relevant.map((f) => (f.step.action === 'retry' ? f.step.delayMs : 0));
@@ -96,7 +95,7 @@ export function settle(row: OutboxRow, outcomes: readonly RoundOutcome[], policy
     action: 'retry',
     done,
     errors,
-    status: failedStatus(relevant) ?? status,
+    status: statusOf(relevant.map((f) => f.result)) ?? status,
     attempts,
     nextAttemptAt: now + Math.max(...waits),
     reason: deciding.step.reason,
@@ -105,7 +104,8 @@ export function settle(row: OutboxRow, outcomes: readonly RoundOutcome[], policy
   };
 }
 
-function failedStatus(failures: readonly Failure[]): number | null {
-  const answered = failures.find((f) => f.result?.kind === 'response');
-  return answered?.result?.kind === 'response' ? answered.result.status : null;
+/** The HTTP status of the first answer among these results, if any answered. */
+function statusOf(results: readonly (AttemptResult | undefined)[]): number | null {
+  for (const r of results) if (r?.kind === 'response') return r.status;
+  return null;
 }

@@ -22,8 +22,6 @@ export type OutboxStore<Tx> = {
   releaseClaims(owner: string, now: number): Promise<number>;
   /** Carries out settlements, all in one transaction. */
   apply(settlements: readonly Settlement[], owner: string, now: number): Promise<void>;
-  /** When the earliest row becomes due, or null when the outbox is empty. */
-  nextDueAt(): Promise<number | null>;
   counts(): Promise<OutboxCounts>;
   listDeadLetters(limit: number, offset: number): Promise<DeadLetterRow[]>;
   getDeadLetter(id: string): Promise<DeadLetterRow | undefined>;

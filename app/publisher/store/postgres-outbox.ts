@@ -6,7 +6,6 @@
 import type { ClientBase, Pool } from 'pg';
 import type { DeadLetterRow, DualPathRow, NewOutboxRow, OutboxRow } from '../outbox-row.ts';
 import { pathsOf } from '../outbox-row.ts';
-import type { Settlement } from '../settle.ts';
 import type { OutboxStore } from './outbox-store.ts';
 
 const CHANNEL = 'webhook_outbox';
@@ -91,32 +90,12 @@ ins AS (
 SELECT id, pg_notify('${CHANNEL}', '') FROM moved`;
 
 // bigint comes back from pg as a string: the schema's times are milliseconds, well within 2^53.
-const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-const toOutboxRow = (r: Record<string, unknown>): OutboxRow => ({
-  id: r.id as string,
-  type: r.type as string,
-  body: r.body as string,
-  created_at: num(r.created_at)!,
-  attempts: r.attempts as number,
-  next_attempt_at: num(r.next_attempt_at)!,
-  last_status: r.last_status as number | null,
-  last_error: r.last_error as string | null,
-  trace_headers: r.trace_headers as string | null,
-  webhook_done_at: num(r.webhook_done_at),
-  nats_done_at: num(r.nats_done_at),
-});
-const toDeadLetter = (r: Record<string, unknown>): DeadLetterRow => ({
-  id: r.id as string,
-  type: r.type as string,
-  body: r.body as string,
-  created_at: num(r.created_at)!,
-  attempts: r.attempts as number,
-  last_status: r.last_status as number | null,
-  reason: r.reason as string,
-  detail: r.detail as string | null,
-  dead_lettered_at: num(r.dead_lettered_at)!,
-  trace_headers: r.trace_headers as string | null,
-});
+const BIGINT_COLUMNS = ['created_at', 'next_attempt_at', 'webhook_done_at', 'nats_done_at', 'dead_lettered_at', 'webhook_at', 'nats_at', 'completed_at'];
+function fromPg<T>(row: Record<string, unknown>): T {
+  const out: Record<string, unknown> = { ...row };
+  for (const column of BIGINT_COLUMNS) if (out[column] !== null && out[column] !== undefined) out[column] = Number(out[column]);
+  return out as T;
+}
 
 export type PostgresOutboxOptions = { pool: Pool };
 
@@ -162,7 +141,7 @@ export async function postgresOutbox(options: PostgresOutboxOptions): Promise<Ou
     insert: (rows, now) => insertRows(pool, rows, now),
     async claimDue({ now, limit, leaseUntil, owner }) {
       const result = await pool.query(CLAIM, [leaseUntil, owner, now, limit]);
-      return result.rows.map(toOutboxRow);
+      return result.rows.map(fromPg<OutboxRow>);
     },
     async releaseClaims(owner, now) {
       const result = await pool.query('UPDATE webhook_outbox SET next_attempt_at = $1, claimed_by = NULL WHERE claimed_by = $2', [now, owner]);
@@ -188,10 +167,6 @@ export async function postgresOutbox(options: PostgresOutboxOptions): Promise<Ou
         for (const [sql, params] of statements) await c.query(sql, params);
       });
     },
-    async nextDueAt() {
-      const result = await pool.query('SELECT min(next_attempt_at) AS t FROM webhook_outbox');
-      return num(result.rows[0]?.t);
-    },
     async counts() {
       // Estimates would do for a gauge, but exact counts stay cheap at the depths an outbox reaches.
       const result = await pool.query('SELECT (SELECT count(*) FROM webhook_outbox) AS outbox, (SELECT count(*) FROM webhook_dead_letter) AS dead');
@@ -199,11 +174,11 @@ export async function postgresOutbox(options: PostgresOutboxOptions): Promise<Ou
     },
     async listDeadLetters(limit, offset) {
       const result = await pool.query('SELECT * FROM webhook_dead_letter ORDER BY dead_lettered_at LIMIT $1 OFFSET $2', [limit, offset]);
-      return result.rows.map(toDeadLetter);
+      return result.rows.map(fromPg<DeadLetterRow>);
     },
     async getDeadLetter(id) {
       const result = await pool.query('SELECT * FROM webhook_dead_letter WHERE id = $1', [id]);
-      return result.rows[0] ? toDeadLetter(result.rows[0]) : undefined;
+      return result.rows[0] ? fromPg<DeadLetterRow>(result.rows[0]) : undefined;
     },
     async replay(ids, now) {
       const wanted = ids === 'all' ? (await pool.query('SELECT id FROM webhook_dead_letter')).rows.map((r: { id: string }) => r.id) : [...ids];
@@ -212,7 +187,7 @@ export async function postgresOutbox(options: PostgresOutboxOptions): Promise<Ou
     },
     async dualPathsSince(since) {
       const result = await pool.query('SELECT * FROM webhook_dual_path WHERE completed_at >= $1 ORDER BY completed_at', [since]);
-      return result.rows.map((r) => ({ id: r.id, webhook_at: num(r.webhook_at), nats_at: num(r.nats_at), paths: r.paths, completed_at: num(r.completed_at)! }) as DualPathRow);
+      return result.rows.map(fromPg<DualPathRow>);
     },
     async watchCommits(wake) {
       let listener: ClientBase & { release?: () => void } | undefined;

@@ -118,7 +118,6 @@ export function sqliteOutbox(options: SqliteOutboxOptions): OutboxStore<Database
   );
   const removeDeadLetter = db.prepare('DELETE FROM dead_letter WHERE id = ?');
   const allDeadIds = db.prepare('SELECT id FROM dead_letter ORDER BY dead_lettered_at');
-  const nextDue = db.prepare('SELECT min(next_attempt_at) AS t FROM outbox');
   const counts = db.prepare('SELECT (SELECT count(*) FROM outbox) AS outbox, (SELECT count(*) FROM dead_letter) AS deadLetter');
   const listDead = db.prepare('SELECT * FROM dead_letter ORDER BY dead_lettered_at LIMIT ? OFFSET ?');
   const getDead = db.prepare('SELECT * FROM dead_letter WHERE id = ?');
@@ -168,9 +167,6 @@ export function sqliteOutbox(options: SqliteOutboxOptions): OutboxStore<Database
           }
         }
       });
-    },
-    async nextDueAt() {
-      return (nextDue.get() as { t: number | null }).t;
     },
     async counts() {
       const row = counts.get() as { outbox: number; deadLetter: number };
