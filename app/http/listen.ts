@@ -1,12 +1,22 @@
 // Listening and graceful shutdown shared by every service's main.ts.
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { Express } from 'express';
 import type { Logger } from '../telemetry/logger.ts';
 import { stopTelemetry } from '../telemetry/sdk.ts';
 
+// Node's default accept backlog is 511: a burst of new connections beyond it (thousands of callers
+// at once, or a pool reconnecting) had its SYNs dropped and retried after 1, 3, 7 s, which showed
+// as 10 s client timeouts in the benchmark. The kernel caps this at net.core.somaxconn.
+const ACCEPT_BACKLOG = 4096;
+
 export async function listen(app: Express, host: string, port: number): Promise<Server> {
+  const server = createServer(app);
   return await new Promise((resolve, reject) => {
-    const server = app.listen(port, host, (err?: Error) => (err ? reject(err) : resolve(server)));
+    server.once('error', reject);
+    server.listen({ port, host, backlog: ACCEPT_BACKLOG }, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
   });
 }
 

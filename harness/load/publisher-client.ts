@@ -8,7 +8,8 @@ export type CreateResult =
   | { ok: true; id: string; status: number; duplicate: boolean }
   | { ok: false; id: string; status?: number; errorKind: 'http_4xx' | 'http_5xx' | 'timeout' | 'refused' | 'connection' };
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 2048 });
+// A pool the size a busy application would keep; calls beyond it wait in the pool, and that wait counts in their latency.
+const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
 
 export async function createEvent(publisherUrl: string, event: CreateEventRequest, timeoutMs = 10_000): Promise<CreateResult> {
   const body = JSON.stringify(event);
