@@ -32,6 +32,7 @@ beforeAll(async () => {
   postgres = await startPostgres({ dir: path.join(dir, 'postgres'), fsync: false });
   pool = new pg.Pool({ connectionString: postgres.url, max: 8 });
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
 }, 90_000);
 
 afterAll(async () => {

@@ -26,10 +26,16 @@ let server: PostgresServer;
 let pool: pg.Pool;
 let schemaNo = 0;
 const casePools: pg.Pool[] = [];
+/** pool.end() resolves before its sockets close, so the server's shutdown can still reach one. */
+const quiet = (p: pg.Pool) => {
+  p.on('error', () => undefined);
+  p.on('connect', (client) => client.on('error', () => undefined));
+};
 
 beforeAll(async () => {
   server = await startPostgres({ dir: tmp(), fsync: false });
   pool = new pg.Pool({ connectionString: server.url, max: 6 });
+  quiet(pool);
 }, 60_000);
 afterAll(async () => {
   await Promise.all(casePools.map((p) => p.end()));
@@ -60,6 +66,7 @@ const stores: [string, () => Promise<{ store: OutboxStore<unknown>; inTx: (work:
       const name = `outbox_case_${++schemaNo}`;
       await pool.query(`CREATE DATABASE ${name}`);
       const own = new pg.Pool({ connectionString: server.url.replace(/\/postgres$/, `/${name}`), max: 4 });
+      quiet(own);
       casePools.push(own);
       const store = (await postgresOutbox({ pool: own })) as OutboxStore<unknown>;
       return {
