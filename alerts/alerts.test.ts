@@ -18,22 +18,28 @@ const run = (args: string[], cwd = path.join(REPO_ROOT, 'alerts')) => {
 };
 
 describe('alert rules', () => {
-  it('pass promtool check rules', () => {
-    const result = run(['check', 'rules', 'event-bus.rules.yml']);
-    expect(result.out).toContain('SUCCESS: 10 rules found');
+  it.each([
+    ['event-bus.rules.yml', 10],
+    ['security.rules.yml', 5],
+  ])('pass promtool check rules (%s)', (file, count) => {
+    const result = run(['check', 'rules', file]);
+    expect(result.out).toContain(`SUCCESS: ${count} rules found`);
     expect(result.code).toBe(0);
   });
 
-  it.each(['event-bus.test.yml', 'migration.test.yml'])('pass their promtool unit tests (%s)', (file) => {
+  it.each(['event-bus.test.yml', 'migration.test.yml', 'security.test.yml'])('pass their promtool unit tests (%s)', (file) => {
     const result = run(['test', 'rules', file]);
     expect(result.out).toContain('SUCCESS');
     expect(result.code).toBe(0);
   });
 
-  it('test every alert at its boundary, healthy, and with no traffic', () => {
-    const rules = (parse(readFileSync(path.join(REPO_ROOT, 'alerts/event-bus.rules.yml'), 'utf8')) as { groups: { rules: { alert: string }[] }[] }).groups.flatMap((g) => g.rules.map((r) => r.alert));
-    const tests = (parse(readFileSync(path.join(REPO_ROOT, 'alerts/event-bus.test.yml'), 'utf8')) as { tests: { name: string }[] }).tests.map((t) => t.name);
-    expect(rules).toHaveLength(10);
+  it.each([
+    ['event-bus.rules.yml', 'event-bus.test.yml', 10],
+    ['security.rules.yml', 'security.test.yml', 5],
+  ])('test every alert of %s at its boundary, healthy, and with no traffic', (rulesFile, testFile, count) => {
+    const rules = (parse(readFileSync(path.join(REPO_ROOT, 'alerts', rulesFile), 'utf8')) as { groups: { rules: { alert: string }[] }[] }).groups.flatMap((g) => g.rules.map((r) => r.alert));
+    const tests = (parse(readFileSync(path.join(REPO_ROOT, 'alerts', testFile), 'utf8')) as { tests: { name: string }[] }).tests.map((t) => t.name);
+    expect(rules).toHaveLength(count);
     for (const alert of rules) {
       for (const kind of ['boundary', 'healthy', 'no traffic']) {
         expect(tests.some((t) => t.startsWith(`${alert} ${kind}`)), `${alert}: ${kind} test`).toBe(true);

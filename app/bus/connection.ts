@@ -1,9 +1,12 @@
 // One NATS connection per process, reconnecting forever, with its state observable for
-// health checks and fail-fast publishing.
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+// health checks and fail-fast publishing. It authenticates as the service's identity (nkey) over
+// TLS when configured; without them only a development nats-server lets it in.
+import { readFileSync } from 'node:fs';
+import { connect, nkeyAuthenticator, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { observedGauge } from '../telemetry/instruments.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { METRICS } from '../telemetry/metric-catalog.ts';
+import { inboxPrefixFor, type NatsIdentity } from './identities.ts';
 
 export type BusConnection = {
   nc: NatsConnection;
@@ -11,10 +14,40 @@ export type BusConnection = {
   drain(): Promise<void>;
 };
 
-export async function connectToBus(options: { servers: string[]; name: string; logger: Logger }): Promise<BusConnection> {
-  const { servers, name, logger } = options;
+export type BusAccess = {
+  servers: string[];
+  /** The identity's nkey seed file (NATS_NKEY_SEED_FILE); unset: anonymous. */
+  nkey?: { seedFile: string; publicKey?: string };
+  /** The CA of the server's certificate (NATS_TLS_CA_FILE); unset: TLS only if the server insists, verified against the system CAs. */
+  tls?: { caFile: string };
+};
+
+/** Authentication, TLS and the identity's own reply inbox, as connect() takes them. */
+export function accessOptions(access: BusAccess, identity: NatsIdentity): Pick<NodeConnectionOptions, 'servers' | 'authenticator' | 'tls' | 'inboxPrefix'> {
+  const seed = access.nkey && new TextEncoder().encode(readFileSync(access.nkey.seedFile, 'utf8').trim());
+  return {
+    servers: access.servers,
+    authenticator: seed ? nkeyAuthenticator(seed) : undefined,
+    tls: access.tls ? { caFile: access.tls.caFile } : undefined,
+    // Its permissions let each identity read replies on this prefix only (see identities.ts).
+    inboxPrefix: inboxPrefixFor(identity),
+  };
+}
+
+/** What a connection without identity or TLS is missing, for the one warning at start; empty when nothing is. */
+export function missingProtection(access: BusAccess): string[] {
+  return [...(access.nkey ? [] : ['NATS_NKEY_SEED_FILE']), ...(access.tls ? [] : ['NATS_TLS_CA_FILE'])];
+}
+
+export async function connectToBus(options: BusAccess & { identity: NatsIdentity; name: string; logger: Logger }): Promise<BusConnection> {
+  const { name, logger } = options;
+  const missing = missingProtection(options);
+  if (missing.length) {
+    const how = [...(options.nkey ? [] : ['anonymously']), ...(options.tls ? [] : ['without TLS against our CA'])].join(' and ');
+    logger.warn({ missing }, `${missing.join(' and ')} not set: connecting to NATS ${how}, which only a development nats-server should accept`);
+  }
   const nc = await connect({
-    servers,
+    ...accessOptions(options, options.identity),
     name,
     // A broker restart must not need a service restart.
     maxReconnectAttempts: -1,
@@ -41,7 +74,7 @@ export async function connectToBus(options: { servers: string[]; name: string; l
       }
     }
   })();
-  logger.info({ nats_server: nc.getServer() }, 'nats connected');
+  logger.info({ nats_server: nc.getServer(), nats_identity: options.identity, nats_user: options.nkey?.publicKey }, 'nats connected');
   // NATS itself exposes no Prometheus metrics; its health as each client sees it is the next best thing.
   observedGauge(METRICS.natsConnected, () => [[{}, connected && !nc.isClosed() ? 1 : 0]]);
   return {

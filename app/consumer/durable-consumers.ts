@@ -1,14 +1,14 @@
 // Durable JetStream consumers, one per handler: each sees every event, acks explicitly, and resumes
-// from where it stopped after any restart.
-import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+// from where it stopped after any restart. The provisioning step creates them (durableConsumerConfig);
+// the consumer process only reads and consumes them.
+import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager, type ConsumerConfig, type ConsumerInfo, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '../telemetry/logger.ts';
 
-export type DurableOptions = { stream: string; subjectPrefix: string; ackWaitMs: number; maxDeliver: number };
+export type DurableOptions = { subjectPrefix: string; ackWaitMs: number; maxDeliver: number };
 
-export async function ensureDurableConsumer(nc: NatsConnection, name: string, options: DurableOptions): Promise<void> {
-  const jsm = await jetstreamManager(nc);
-  const config = {
+export function durableConsumerConfig(name: string, options: DurableOptions): Partial<ConsumerConfig> & { durable_name: string } {
+  return {
     durable_name: name,
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
@@ -18,17 +18,35 @@ export async function ensureDurableConsumer(nc: NatsConnection, name: string, op
     max_deliver: options.maxDeliver + 1,
     max_ack_pending: 1000,
   };
+}
+
+/** The handler's attempt limit, read back from the provisioned durable: one below its max_deliver. */
+export function handlerMaxDeliver(info: Pick<ConsumerInfo, 'config'>): number {
+  const serverLimit = info.config.max_deliver ?? -1;
+  // -1 (unlimited) was never provisioned by us; park after the default ten tries rather than never.
+  return serverLimit > 1 ? serverLimit - 1 : 10;
+}
+
+export class DurableMissingError extends Error {
+  override name = 'DurableMissingError';
+}
+
+/** The durable's configuration; DurableMissingError when it (or the stream) was not provisioned. */
+export async function durableConsumerInfo(nc: NatsConnection, stream: string, name: string): Promise<ConsumerInfo> {
+  // checkAPI false: the account-info call it would make first is not among the consumer's permissions.
+  const jsm = await jetstreamManager(nc, { checkAPI: false, timeout: 5000 });
   try {
-    await jsm.consumers.info(options.stream, name);
-    await jsm.consumers.update(options.stream, name, { ack_wait: config.ack_wait, max_deliver: config.max_deliver, max_ack_pending: config.max_ack_pending });
+    return await jsm.consumers.info(stream, name);
   } catch (err) {
-    if (!(err instanceof JetStreamApiError && err.code === JetStreamApiCodes.ConsumerNotFound)) throw err;
-    await jsm.consumers.add(options.stream, config);
+    if (err instanceof JetStreamApiError && (err.code === JetStreamApiCodes.ConsumerNotFound || err.code === JetStreamApiCodes.StreamNotFound)) {
+      throw new DurableMissingError(`durable consumer ${name} on stream ${stream} does not exist: run npm run nats:provision`);
+    }
+    throw err;
   }
 }
 
 export async function pendingCount(nc: NatsConnection, stream: string, name: string): Promise<number> {
-  const jsm = await jetstreamManager(nc, { timeout: 2000 });
+  const jsm = await jetstreamManager(nc, { checkAPI: false, timeout: 2000 });
   const info = await jsm.consumers.info(stream, name);
   return info.num_pending + info.num_ack_pending;
 }

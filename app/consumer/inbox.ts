@@ -2,8 +2,8 @@
 // so a redelivery (lost ack, restart, replay after the JetStream duplicate window) is a no-op.
 import type { DatabaseSync } from 'node:sqlite';
 import type { EventEnvelope } from '../events/envelope.ts';
-import { inTransaction, openDurableDatabase } from '../storage/sqlite.ts';
-
+import { guardFile } from '../storage/file-guard.ts';
+import { assertDatabaseIntact, inTransaction, openDurableDatabase } from '../storage/sqlite.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS processed (
@@ -48,6 +48,13 @@ export function openInbox(file: string, handlerSchemas: readonly string[], optio
   const dedup = options.dedup ?? true;
   // The ack to JetStream follows the commit, so the commit must survive a power cut.
   const db = openDurableDatabase(file);
+  try {
+    assertDatabaseIntact(db, file);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  const fileGuard = file === ':memory:' ? undefined : guardFile(file);
   db.exec(SCHEMA);
   for (const ddl of handlerSchemas) db.exec(ddl);
 
@@ -66,22 +73,28 @@ export function openInbox(file: string, handlerSchemas: readonly string[], optio
 
   return {
     db,
+    /** Whether the open file is still the one at its path (for /health and its gauge). */
+    fileGuard,
+    /**
+     * Runs `work` in one transaction: every handleOnce inside it gets a savepoint, and the whole
+     * batch costs one commit (one fsync) instead of one per message. Throws DatabaseFileError after
+     * the commit when the file is no longer at its path: the caller must not ack what no restart finds.
+     */
+    batch<T>(work: () => T): T {
+      inBatch = true;
+      let result: T;
+      try {
+        result = inTransaction(db, work);
+      } finally {
+        inBatch = false;
+      }
+      fileGuard?.assertInPlace();
+      return result;
+    },
     /**
      * Runs `effect` once per (consumer, event id). Returns 'duplicate' without running it when the
      * event was already handled; an exception rolls back both the effect and the mark.
      */
-    /**
-     * Runs `work` in one transaction: every handleOnce inside it gets a savepoint, and the whole
-     * batch costs one commit (one fsync) instead of one per message.
-     */
-    batch<T>(work: () => T): T {
-      inBatch = true;
-      try {
-        return inTransaction(db, work);
-      } finally {
-        inBatch = false;
-      }
-    },
     handleOnce(consumer: string, event: EventEnvelope, delivery: Delivery, now: number, effect: (db: DatabaseSync) => void): 'handled' | 'duplicate' {
       const name = `m${++savepoints}`;
       const [begin, commit, rollback] = inBatch ? [`SAVEPOINT ${name}`, `RELEASE ${name}`, `ROLLBACK TO ${name}; RELEASE ${name}`] : ['BEGIN IMMEDIATE', 'COMMIT', 'ROLLBACK'];

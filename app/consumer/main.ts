@@ -1,11 +1,14 @@
 // Consumer process: hosts the Q2Q AI, Journey and Safety durable consumers.
 import { connectToBus } from '../bus/connection.ts';
+import { isTransientBusError, retryUntilDeadline } from '../bus/start-up-retry.ts';
 import { loadConfigOrExit } from '../config/env.ts';
 import { listen, shutdownOnSignals } from '../http/listen.ts';
+import { watchFile } from '../storage/file-guard.ts';
+import { openOrExit } from '../storage/sqlite.ts';
 import { createLogger } from '../telemetry/logger.ts';
 import { createApp } from './app.ts';
 import { parseConsumerConfig } from './config.ts';
-import { ensureDurableConsumer, pendingCount, runConsumer } from './durable-consumers.ts';
+import { DurableMissingError, durableConsumerInfo, handlerMaxDeliver, pendingCount, runConsumer } from './durable-consumers.ts';
 import { createHandlers } from './handlers/index.ts';
 import { openInbox } from './inbox.ts';
 import { createConsumerMetrics } from './metrics.ts';
@@ -14,32 +17,54 @@ import { processBatch } from './process-message.ts';
 const config = loadConfigOrExit('consumer', () => parseConsumerConfig(process.env));
 const logger = createLogger('consumer');
 const handlers = createHandlers({ safetyWords: config.safetyWords });
-const inbox = openInbox(config.dbPath, handlers.map((h) => h.schema), { dedup: config.dedup });
+const inbox = await openOrExit('consumer', () => openInbox(config.dbPath, handlers.map((h) => h.schema), { dedup: config.dedup }));
+const stopInboxWatch = inbox.fileGuard && watchFile(inbox.fileGuard, { logger, what: 'inbox', consequence: 'batches are no longer acknowledged until a restart' });
 if (!config.dedup) logger.warn('CONSUMER_DEDUP=false: redeliveries run the handlers again (Phase 1 reproduction)');
 
 const pending = new Map<string, number>();
-const metrics = createConsumerMetrics(() => pending);
+const metrics = createConsumerMetrics(() => pending, () => inbox.fileGuard?.last().ok ?? true);
 
-const bus = await connectToBus({ servers: config.nats.servers, name: 'csr-consumers', logger });
-const durable = { stream: config.nats.stream, subjectPrefix: config.nats.subjectPrefix, ackWaitMs: config.ackWaitMs, maxDeliver: config.maxDeliver };
+const bus = await connectToBus({ ...config.nats, identity: 'consumer', name: 'csr-consumers', logger });
 
-// The gateway creates the stream; until it has, keep trying rather than crash-looping.
+// npm run nats:provision creates the durables (this identity may not); a provisioning step still
+// running is waited for, one that never ran ends start-up with a clear message.
+const maxDeliver = new Map<string, number>();
 for (const handler of handlers) {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await ensureDurableConsumer(bus.nc, handler.consumer, durable);
-      break;
-    } catch (err) {
-      logger.warn({ consumer: handler.consumer, err: (err as Error).message, attempt }, 'cannot create consumer yet (is the gateway up?), retrying');
-      await new Promise((r) => setTimeout(r, Math.min(5000, 250 * attempt)));
-    }
+  try {
+    const info = await retryUntilDeadline(`find durable ${handler.consumer}`, () => durableConsumerInfo(bus.nc, config.nats.stream, handler.consumer), {
+      timeoutMs: config.startupWaitMs,
+      logger,
+      retryable: (err) => err instanceof DurableMissingError || isTransientBusError(err),
+    });
+    // The durable's max_deliver is the one source of truth for when the handler parks a message.
+    maxDeliver.set(handler.consumer, handlerMaxDeliver(info));
+  } catch (err) {
+    logger.error({ consumer: handler.consumer, err: (err as Error).message }, 'durable consumer unavailable, exiting');
+    process.stderr.write(`consumer: ${(err as Error).message}\n`);
+    process.exit(1);
   }
 }
 
-const runners = handlers.map((handler) =>
-  runConsumer(bus.nc, config.nats.stream, handler.consumer, (msgs) =>
-    processBatch(msgs, { inbox, handler, metrics, logger, maxDeliver: config.maxDeliver, handlerDelayMs: config.handlerDelayMs }), logger),
-);
+const startRunners = () =>
+  handlers.map((handler) =>
+    runConsumer(bus.nc, config.nats.stream, handler.consumer, (msgs) =>
+      processBatch(msgs, { inbox, handler, metrics, logger, maxDeliver: maxDeliver.get(handler.consumer)!, handlerDelayMs: config.handlerDelayMs }), logger),
+  );
+let runners = startRunners();
+// Without its inbox file a batch cannot be acknowledged, and every redelivery would count against
+// max_deliver until JetStream gave up on the message. So stop pulling: the messages wait in the
+// stream, and consuming resumes if the file is put back (or after a restart).
+inbox.fileGuard?.onChange((check) => {
+  if (!check.ok && runners.length) {
+    logger.error({ reason: check.reason }, 'inbox file lost: stopped consuming; messages wait in JetStream');
+    const stopping = runners;
+    runners = [];
+    void Promise.all(stopping.map((r) => r.stop()));
+  } else if (check.ok && !runners.length) {
+    logger.warn('inbox file back in place: consuming again');
+    runners = startRunners();
+  }
+});
 
 // Pending counts come from the server; polled rather than fetched per scrape so a slow NATS cannot stall /metrics.
 const refreshPending = () => {
@@ -53,6 +78,7 @@ refreshPending();
 const pollPending = setInterval(refreshPending, 5000);
 
 const app = createApp({
+  inboxFile: inbox.fileGuard,
   status: () => ({
     connected: bus.isConnected(),
     consumers: Object.fromEntries(handlers.map((h) => [h.consumer, { pending: pending.get(h.consumer) ?? null, deadLettered: inbox.deadLetterCount(h.consumer) }])),
@@ -63,6 +89,7 @@ logger.info({ port: config.port, consumers: handlers.map((h) => h.consumer) }, '
 
 shutdownOnSignals(server, logger, { graceMs: 5000 }, async () => {
   clearInterval(pollPending);
+  stopInboxWatch?.();
   await Promise.all(runners.map((r) => r.stop()));
   await bus.drain();
   inbox.close();

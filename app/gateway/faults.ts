@@ -22,3 +22,10 @@ export function decideFault(faults: Faults, random: () => number): FaultDecision
   if (roll < faults.errorRate + faults.rejectRate) return { kind: 'reject' };
   return { kind: 'none' };
 }
+
+export const FAULT_NAMES = ['errorRate', 'rejectRate', 'delayMs'] as const satisfies readonly (keyof Faults)[];
+
+/** The fault gauge's series: each fault's setting (a share, or milliseconds), 0 when off. */
+export function faultGaugeValues(faults: Faults): [{ fault: (typeof FAULT_NAMES)[number] }, number][] {
+  return FAULT_NAMES.map((fault) => [{ fault }, faults[fault]]);
+}

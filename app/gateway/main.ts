@@ -1,7 +1,8 @@
 // Gateway process: the only place that reads the environment, listens and handles SIGTERM.
 // Run with `npm run gateway` (telemetry is preloaded there, see app/telemetry/preload.ts).
 import { connectToBus } from '../bus/connection.ts';
-import { ensureEventStream } from '../bus/event-stream.ts';
+import { EventStreamError, verifyEventStream } from '../bus/event-stream.ts';
+import { isTransientBusError, retryUntilDeadline } from '../bus/start-up-retry.ts';
 import { loadConfigOrExit } from '../config/env.ts';
 import { listen, shutdownOnSignals } from '../http/listen.ts';
 import { createLogger } from '../telemetry/logger.ts';
@@ -12,31 +13,36 @@ import { createEventPublisher } from './event-publisher.ts';
 const config = loadConfigOrExit('gateway', () => parseGatewayConfig(process.env));
 const logger = createLogger('gateway');
 
-const bus = await connectToBus({ servers: config.nats.servers, name: 'csr-gateway', logger });
-// A NATS cluster that is still electing its JetStream leader cannot create a stream yet: keep trying.
-for (let attempt = 1; ; attempt++) {
-  try {
-    await ensureEventStream(bus.nc, {
-      name: config.nats.stream,
-      subjectPrefix: config.nats.subjectPrefix,
-      duplicateWindowSeconds: config.nats.duplicateWindowSeconds,
-      replicas: config.nats.replicas,
-      maxAgeDays: 7,
-    });
-    break;
-  } catch (err) {
-    logger.warn({ err: (err as Error).message, attempt }, 'cannot create the event stream yet, retrying');
-    await new Promise((r) => setTimeout(r, Math.min(5000, 250 * attempt)));
-  }
+const bus = await connectToBus({ ...config.nats, identity: 'gateway', name: 'csr-gateway', logger });
+const expectedStream = {
+  name: config.nats.stream,
+  subjectPrefix: config.nats.subjectPrefix,
+  duplicateWindowSeconds: config.nats.duplicateWindowSeconds,
+  replicas: config.nats.replicas,
+};
+// npm run nats:provision creates the stream (this identity may not). A cluster still electing its
+// leader, or a provisioning step still running, is waited for; then a missing or weaker stream
+// (no dedup window, deletable, unbounded) ends start-up with a clear message.
+try {
+  await retryUntilDeadline('verify the event stream', () => verifyEventStream(bus.nc, expectedStream), {
+    timeoutMs: config.nats.startupWaitMs,
+    logger,
+    retryable: (err) => err instanceof EventStreamError || isTransientBusError(err),
+  });
+} catch (err) {
+  logger.error({ err: (err as Error).message, reason: err instanceof EventStreamError ? err.reason : 'unavailable' }, 'event stream unusable, exiting');
+  process.stderr.write(`gateway: ${(err as Error).message}\n`);
+  process.exit(1);
 }
 const publisher = createEventPublisher(bus, {
   stream: config.nats.stream,
   subjectPrefix: config.nats.subjectPrefix,
   timeoutMs: config.nats.publishTimeoutMs,
+  expect: { duplicateWindowSeconds: config.nats.duplicateWindowSeconds, replicas: config.nats.replicas },
 });
 
 const app = createApp({ config, publisher, logger });
-const server = await listen(app, config.host, config.port);
+const server = await listen(app, config.host, config.port, config.server);
 logger.info({ port: config.port, endpoint: config.endpoint, signature_validation: config.signature.enabled }, 'gateway listening');
 
 shutdownOnSignals(server, logger, { graceMs: config.shutdownGraceMs }, async () => {

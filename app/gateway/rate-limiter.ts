@@ -1,18 +1,49 @@
-// A token bucket: up to `perMinute` requests in a burst, refilled continuously.
+// Rate limiting per client: one token bucket per client address, up to `perMinute` requests in a
+// burst, refilled continuously. The gateway takes a token only after a request is authenticated, so
+// unauthenticated junk never spends a real sender's tokens (issue 17, finding 4).
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+export type Bucket = { tokens: number; at: number };
 
-export function createRateLimiter(perMinute: number, now: () => number = Date.now) {
+/** One request against a bucket: the decision and the bucket after it. Pure. */
+export function takeToken(bucket: Bucket | undefined, now: number, perMinute: number): { decision: RateDecision; bucket: Bucket } {
   const refillPerMs = perMinute / 60_000;
-  let tokens = perMinute;
-  let last = now();
-  return function take(): RateDecision {
-    const t = now();
-    tokens = Math.min(perMinute, tokens + (t - last) * refillPerMs);
-    last = t;
-    if (tokens >= 1) {
-      tokens -= 1;
-      return { allowed: true };
-    }
-    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / refillPerMs / 1000)) };
+  const tokens = bucket ? Math.min(perMinute, bucket.tokens + (now - bucket.at) * refillPerMs) : perMinute;
+  if (tokens >= 1) return { decision: { allowed: true }, bucket: { tokens: tokens - 1, at: now } };
+  return { decision: { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / refillPerMs / 1000)) }, bucket: { tokens, at: now } };
+}
+
+/**
+ * Whose bucket a request draws from. Without a trusted proxy it is the socket's peer: X-Forwarded-For
+ * is whatever the client wrote. Behind one trusted proxy it is the address that proxy appended, the
+ * last entry; the entries before it are again whatever the client wrote.
+ */
+export function clientKey(remoteAddress: string | undefined, forwardedFor: string | undefined, trustProxy: boolean): string {
+  if (trustProxy && forwardedFor) {
+    const last = forwardedFor.split(',').map((s) => s.trim()).filter(Boolean).at(-1);
+    if (last) return last;
+  }
+  return remoteAddress ?? 'unknown';
+}
+
+export type ClientRateLimiterOptions = {
+  perMinute: number;
+  /** Buckets kept at most; the least recently seen client is forgotten first (and starts full again). */
+  maxClients: number;
+  now?: () => number;
+};
+
+export function createClientRateLimiter(options: ClientRateLimiterOptions) {
+  const now = options.now ?? Date.now;
+  // A Map iterates in insertion order: re-inserting on every use keeps the least recently seen first.
+  const buckets = new Map<string, Bucket>();
+  return {
+    take(client: string): RateDecision {
+      const { decision, bucket } = takeToken(buckets.get(client), now(), options.perMinute);
+      buckets.delete(client);
+      buckets.set(client, bucket);
+      if (buckets.size > options.maxClients) buckets.delete(buckets.keys().next().value!);
+      return decision;
+    },
+    size: () => buckets.size,
   };
 }

@@ -1,17 +1,30 @@
-// Bearer-token guard for admin routes. The routes do not exist at all unless a token is configured.
+// Bearer-token guards: admin routes (which do not exist at all unless a token is configured) and the
+// publisher's event API (open unless a token is configured).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { sendProblem } from './problem-details.ts';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
-export function requireAdminToken(token: string) {
+export type BearerRejection = {
+  title: string;
+  reason: string;
+  /** Called before the 401 is sent: the app's metric and log line, with the same reason word. */
+  onReject?: (reason: string, req: Request) => void;
+};
+
+export function requireBearerToken(token: string, rejection: BearerRejection) {
   const expected = digest(token);
   return (req: Request, res: Response, next: NextFunction) => {
     const header = req.get('authorization') ?? '';
     const presented = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
     // Compare fixed-length digests so neither content nor length leaks through timing.
     if (presented && timingSafeEqual(digest(presented), expected)) return next();
-    sendProblem(res, { status: 401, title: 'Admin token required', reason: 'admin_unauthorized' }, { 'WWW-Authenticate': 'Bearer' });
+    rejection.onReject?.(rejection.reason, req);
+    sendProblem(res, { status: 401, title: rejection.title, reason: rejection.reason }, { 'WWW-Authenticate': 'Bearer' });
   };
+}
+
+export function requireAdminToken(token: string, onReject?: BearerRejection['onReject']) {
+  return requireBearerToken(token, { title: 'Admin token required', reason: 'admin_unauthorized', onReject });
 }

@@ -9,8 +9,27 @@ import { stopTelemetry } from '../telemetry/sdk.ts';
 // as 10 s client timeouts in the benchmark. The kernel caps this at net.core.somaxconn.
 const ACCEPT_BACKLOG = 4096;
 
-export async function listen(app: Express, host: string, port: number): Promise<Server> {
-  const server = createServer(app);
+/** Bounds on what one client can hold: a slow client is cut off, and connections beyond the cap are refused. */
+export type ServerLimits = {
+  /** Time to receive all request headers (Node: 60 s). */
+  headersTimeoutMs: number;
+  /** Time to receive the whole request, body included (Node: 300 s); the response may take longer. */
+  requestTimeoutMs: number;
+  /** Open connections at most; further ones are closed on accept (Node: unlimited). */
+  maxConnections: number;
+};
+
+export async function listen(app: Express, host: string, port: number, limits?: ServerLimits): Promise<Server> {
+  // Node checks these timeouts on an interval (30 s by default), which would let a slow request
+  // overstay its timeout by up to that much: check often enough to keep the overstay small.
+  const server = limits
+    ? createServer({ connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(limits.headersTimeoutMs / 4))) }, app)
+    : createServer(app);
+  if (limits) {
+    server.headersTimeout = limits.headersTimeoutMs;
+    server.requestTimeout = limits.requestTimeoutMs;
+    server.maxConnections = limits.maxConnections;
+  }
   return await new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen({ port, host, backlog: ACCEPT_BACKLOG }, () => {

@@ -2,17 +2,38 @@
 // only once they are on disk. Delivery happens in the background (delivery-loop.ts).
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { requireAdminToken } from '../http/admin-token.ts';
+import { requireAdminToken, requireBearerToken } from '../http/admin-token.ts';
+import { type BodyReadError, describeBodyError } from '../http/body-errors.ts';
 import { sendProblem } from '../http/problem-details.ts';
+import { counter } from '../telemetry/instruments.ts';
 import type { Logger } from '../telemetry/logger.ts';
+import { METRICS } from '../telemetry/metric-catalog.ts';
 import { serveMetrics } from '../telemetry/sdk.ts';
+import { DatabaseFileError } from '../storage/sqlite.ts';
 import { EventValidationError, type WebhookPublisher } from './publisher.ts';
+import { requestTelemetry } from '../http/request-telemetry.ts';
 
 export type PublisherDeps = {
   publisher: Pick<WebhookPublisher<unknown>, 'publish' | 'health' | 'deadLetters'>;
   logger: Logger;
   adminToken?: string;
+  /** When set, POST /events requires it as a bearer token. */
+  apiToken?: string;
 };
+
+/** Every 4xx reason the API answers with: the problem+json `reason`, the metric label and the log field. */
+export const PUBLISHER_REJECTION_REASONS = [
+  'api_unauthorized',
+  'admin_unauthorized',
+  'unsupported_media_type',
+  'malformed_json',
+  'payload_too_large',
+  'bad_request',
+  'schema_invalid',
+  'unknown_event_type',
+  'unknown_event_version',
+  'not_found',
+] as const;
 
 // What a caller sends; the publisher fills in id, occurredAt, source and correlationId when absent.
 const createEventRequest = z.strictObject({
@@ -29,15 +50,30 @@ export function createApp(deps: PublisherDeps) {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
+  app.use(requestTelemetry());
+  const rejections = counter(METRICS.publisherRequestsRejected);
+  // From zero, so the first rejection of each kind counts in rate().
+  for (const reason of PUBLISHER_REJECTION_REASONS) rejections.add(0, { reason });
+  const rejected = (reason: string) => rejections.add(1, { reason });
+  const unauthorized = (reason: string, req: Request) => {
+    rejected(reason);
+    logger.warn({ reason, method: req.method, path: req.path }, 'request rejected');
+  };
+  // Checked before the body is read: an unauthenticated caller costs no parsing.
+  const apiGuard = deps.apiToken
+    ? requireBearerToken(deps.apiToken, { title: 'API token required', reason: 'api_unauthorized', onReject: unauthorized })
+    : (_req: Request, _res: Response, next: NextFunction) => next();
 
-  app.post('/events', express.json({ limit: '256kb' }), async (req, res) => {
+  app.post('/events', apiGuard, express.json({ limit: '256kb' }), async (req, res) => {
     if (req.body === undefined) {
+      rejected('unsupported_media_type');
       logger.warn({ reason: 'unsupported_media_type' }, 'event rejected');
       return sendProblem(res, { status: 415, title: 'Unsupported media type', reason: 'unsupported_media_type', detail: 'Send Content-Type: application/json.' });
     }
     const request = createEventRequest.safeParse(req.body);
     if (!request.success) {
       const errors = request.error.issues.map((i) => ({ path: '/' + i.path.join('/'), message: i.message }));
+      rejected('schema_invalid');
       logger.warn({ reason: 'schema_invalid', errors }, 'event rejected');
       return sendProblem(res, { status: 422, title: 'Invalid event', reason: 'schema_invalid', errors });
     }
@@ -48,21 +84,30 @@ export function createApp(deps: PublisherDeps) {
       logger.debug({ event_id: id, event_type: input.type, duplicate }, 'event queued');
       res.status(202).json({ id, status: 'queued', duplicate });
     } catch (err) {
+      if (err instanceof DatabaseFileError) {
+        // Acknowledging would be a lie: the commit went to a file no restart will find.
+        logger.error({ reason: err.reason, err: err.message }, 'event refused');
+        return sendProblem(res, { status: 503, title: 'Outbox unavailable', reason: err.reason, detail: `${err.message}; restart the publisher.` }, { 'Retry-After': '30' });
+      }
       if (!(err instanceof EventValidationError)) throw err;
+      rejected(err.reason);
       logger.warn({ reason: err.reason, errors: err.errors }, 'event rejected');
       return sendProblem(res, { status: 422, title: 'Invalid event', reason: err.reason, detail: err.message, errors: err.errors });
     }
   });
 
   app.get('/health', async (_req, res) => {
-    res.json({ status: 'ok', ...(await publisher.health()) });
+    const health = await publisher.health();
+    res.status(health.ok ? 200 : 503).json({ status: health.ok ? 'ok' : 'degraded', ...health });
   });
 
   app.get('/metrics', (req, res) => serveMetrics(req, res));
 
   if (deps.adminToken) {
     const admin = express.Router();
-    admin.use(requireAdminToken(deps.adminToken));
+    admin.use(requireAdminToken(deps.adminToken, unauthorized));
+    // A body that does not parse is refused, not ignored: a garbled replay request must not replay everything.
+    admin.use(express.json({ limit: '16kb' }));
     admin.get('/dead-letters', async (req, res) => {
       const limit = Math.min(Number(req.query.limit ?? 100) || 100, 1000);
       const { deadLetter } = await publisher.health();
@@ -87,15 +132,19 @@ export function createApp(deps: PublisherDeps) {
     app.use('/admin', admin);
   }
   app.use((req, res) => {
+    rejected('not_found');
     sendProblem(res, { status: 404, title: 'Not found', reason: 'not_found', detail: `${req.method} ${req.path} does not exist.` });
   });
 
   // Body-parser failures (malformed JSON, oversized bodies) become problem+json, never a stack trace.
-  app.use((err: { status?: number; type?: string; message: string }, _req: Request, res: Response, _next: NextFunction) => {
+  app.use((err: BodyReadError, _req: Request, res: Response, _next: NextFunction) => {
     const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
     const reason = err.type === 'entity.too.large' ? 'payload_too_large' : err.type === 'entity.parse.failed' ? 'malformed_json' : status === 500 ? 'internal' : 'bad_request';
-    (status === 500 ? logger.error : logger.warn).call(logger, { reason, err }, 'request failed');
-    sendProblem(res, { status, title: status === 500 ? 'Internal error' : 'Bad request', reason, detail: status === 500 ? undefined : err.message });
+    if (status < 500) rejected(reason);
+    // A 4xx is logged by its size and error position only: the body is the caller's data.
+    const described = status === 500 ? undefined : describeBodyError(err);
+    (status === 500 ? logger.error : logger.warn).call(logger, { reason, ...(described ? described.log : { err }) }, 'request failed');
+    sendProblem(res, { status, title: status === 500 ? 'Internal error' : 'Bad request', reason, detail: described?.detail });
   });
 
   return app;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { afterAttempt, type BreakerPolicy, type BreakerState, CLOSED, isEndpointFailure, permission, startProbe } from './circuit-breaker.ts';
+import { afterAttempt, type BreakerPolicy, type BreakerState, CLOSED, isEndpointFailure, notNowDelayMs, permission, startProbe } from './circuit-breaker.ts';
 import type { AttemptResult } from './retry-policy.ts';
 
-const policy: BreakerPolicy = { failureThreshold: 3, probeIntervalMs: 1000, maxProbeIntervalMs: 4000 };
+const policy: BreakerPolicy = { failureThreshold: 3, probeIntervalMs: 1000, maxProbeIntervalMs: 4000, maxPauseMs: 60_000 };
 const ok: AttemptResult = { kind: 'response', status: 202 };
 const down: AttemptResult = { kind: 'connection', message: 'ECONNREFUSED' };
 
@@ -63,5 +63,50 @@ describe('circuit breaker', () => {
     s = afterAttempt(s, 'p', ok, 1600, policy);
     expect(s).toEqual(CLOSED);
     expect(permission(s, 1600)).toEqual({ kind: 'send' });
+  });
+});
+
+describe('"not now" from the endpoint', () => {
+  const r = (status: number, retryAfter?: string): AttemptResult => ({ kind: 'response', status, retryAfter });
+  it.each([
+    ['429 with Retry-After 5', r(429, '5'), 5000],
+    ['429 without Retry-After', r(429), 1000],
+    ['429 with an unparsable Retry-After', r(429, 'soon'), 1000],
+    ['429 asking for an hour: the cap', r(429, '3600'), 60_000],
+    ['503 with Retry-After', r(503, '5'), 5000],
+    ['503 without Retry-After: a failure, not "not now"', r(503), null],
+    ['500 with Retry-After: a failure', r(500, '5'), null],
+    ['202', r(202), null],
+    ['a timeout', { kind: 'timeout' } as AttemptResult, null],
+  ] as [string, AttemptResult, number | null][])('%s → %s', (_case, result, expected) => {
+    expect(notNowDelayMs(result, 0, 60_000)).toBe(expected);
+  });
+
+  it('pauses delivery for the Retry-After without opening the circuit, however many events hear it', () => {
+    let s: BreakerState = CLOSED;
+    for (const id of ['a', 'b', 'c', 'd', 'e']) s = afterAttempt(s, id, r(429, '2'), 100, policy);
+    expect(s).toMatchObject({ status: 'closed', pausedUntil: 2100 });
+    expect(permission(s, 2099)).toEqual({ kind: 'wait', until: 2100 });
+    expect(permission(s, 2100)).toEqual({ kind: 'send' });
+  });
+
+  it('keeps the pause when an answer to an earlier request arrives, and lets it lapse on time', () => {
+    let s = afterAttempt(CLOSED, 'a', r(429, '2'), 0, policy);
+    s = afterAttempt(s, 'b', r(202), 10, policy);
+    expect(permission(s, 10)).toEqual({ kind: 'wait', until: 2000 });
+    s = afterAttempt(s, 'c', r(202), 2500, policy);
+    expect(s).toEqual(CLOSED);
+  });
+
+  it('closes the circuit when the probe is told "not now" (the endpoint is up), paused for the wait', () => {
+    let s = run([['a', down], ['b', down], ['c', down]]);
+    s = startProbe(s, 'p');
+    s = afterAttempt(s, 'p', r(503, '3'), 1500, policy);
+    expect(s).toEqual({ status: 'closed', failingEvents: [], pausedUntil: 4500 });
+  });
+
+  it('pushes an open circuit\'s probe back to the Retry-After', () => {
+    const open = run([['a', down], ['b', down], ['c', down]]);
+    expect(afterAttempt(open, 'late', r(429, '10'), 5, policy)).toMatchObject({ status: 'open', probeAt: 10_005 });
   });
 });

@@ -1,7 +1,8 @@
 // Publisher (Buddy System) configuration: the design's CSR_WEBHOOK_* names, plus port and outbox path.
 import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
-import { env, parseEnv } from '../config/env.ts';
+import { env, parseEnv, readSecretFiles } from '../config/env.ts';
+import { natsClientEnv, natsClientSettings, natsPublishEnv, type NatsClientSettings } from '../config/nats-settings.ts';
 import { parseSecrets } from '../signature/standard-webhooks.ts';
 import { type BreakerPolicy, DEFAULT_BREAKER_POLICY } from './circuit-breaker.ts';
 import { DEFAULT_JITTER, DEFAULT_MAX_RETRY_AFTER_MS, type RetryPolicy } from './retry-policy.ts';
@@ -30,19 +31,24 @@ const schema = z
     PUBLISHER_CIRCUIT_FAILURE_THRESHOLD: env.positiveInt(5),
     PUBLISHER_CIRCUIT_MAX_PROBE_INTERVAL_MS: env.positiveInt(30_000),
     PUBLISHER_POLL_INTERVAL_MS: env.positiveInt(200),
-    PUBLISHER_ADMIN_TOKEN: env.optionalString(),
+    PUBLISHER_ADMIN_TOKEN: env.bearerToken(),
+    // When set, POST /events requires `Authorization: Bearer <token>`: the Buddy app's credential.
+    PUBLISHER_API_TOKEN: env.bearerToken(),
     // Phase 2 migration: webhook (default), dual (both ways, same id) or nats (straight to JetStream).
     PUBLISHER_TRANSPORT: transportModeSchema.default('webhook'),
     // When set, this file names the transport and SIGHUP re-reads it: a switch without a restart.
     PUBLISHER_TRANSPORT_FILE: env.optionalString(),
-    NATS_URL: env.urlList().default(['nats://127.0.0.1:4222']),
-    NATS_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/).default('BUDDY_EVENTS'),
-    NATS_SUBJECT_PREFIX: z.string().regex(/^[a-z0-9_-]+$/).default('buddy-events'),
-    NATS_PUBLISH_TIMEOUT_MS: env.positiveInt(2000),
+    // Used by the dual and nats transports only, as the publisher identity.
+    ...natsClientEnv,
+    ...natsPublishEnv,
   })
   .superRefine((value, ctx) => {
     if (value.PUBLISHER_STORE === 'postgres' && !value.PUBLISHER_DATABASE_URL) {
       ctx.addIssue({ code: 'custom', path: ['PUBLISHER_DATABASE_URL'], message: 'required when PUBLISHER_STORE=postgres' });
+    }
+    // The application and the operators hold different credentials: one leaked must not grant the other.
+    if (value.PUBLISHER_API_TOKEN && value.PUBLISHER_API_TOKEN === value.PUBLISHER_ADMIN_TOKEN) {
+      ctx.addIssue({ code: 'custom', path: ['PUBLISHER_API_TOKEN'], message: 'must differ from PUBLISHER_ADMIN_TOKEN' });
     }
     if (!value.CSR_WEBHOOK_SECRET) return;
     try {
@@ -67,13 +73,17 @@ export type PublisherConfig = {
   breaker: BreakerPolicy;
   pollIntervalMs: number;
   adminToken?: string;
+  apiToken?: string;
   transport: TransportMode;
   transportFile?: string;
-  nats: { servers: string[]; stream: string; subjectPrefix: string; publishTimeoutMs: number };
+  nats: NatsClientSettings & { publishTimeoutMs: number };
 };
 
+/** Each may come from `<NAME>_FILE` instead (compose and Kubernetes secrets); URLs may carry a password. */
+export const PUBLISHER_SECRETS = ['CSR_WEBHOOK_SECRET', 'PUBLISHER_ADMIN_TOKEN', 'PUBLISHER_API_TOKEN', 'PUBLISHER_DATABASE_URL', 'NATS_URL'] as const;
+
 export function parsePublisherConfig(source: Record<string, string | undefined>): PublisherConfig {
-  const e = parseEnv(schema, source);
+  const e = parseEnv(schema, readSecretFiles(source, PUBLISHER_SECRETS));
   return {
     webhookUrls: e.CSR_WEBHOOK_URL,
     timeoutMs: e.CSR_WEBHOOK_TIMEOUT_MS,
@@ -94,8 +104,9 @@ export function parsePublisherConfig(source: Record<string, string | undefined>)
     breaker: { ...DEFAULT_BREAKER_POLICY, failureThreshold: e.PUBLISHER_CIRCUIT_FAILURE_THRESHOLD, maxProbeIntervalMs: e.PUBLISHER_CIRCUIT_MAX_PROBE_INTERVAL_MS },
     pollIntervalMs: e.PUBLISHER_POLL_INTERVAL_MS,
     adminToken: e.PUBLISHER_ADMIN_TOKEN,
+    apiToken: e.PUBLISHER_API_TOKEN,
     transport: e.PUBLISHER_TRANSPORT,
     transportFile: e.PUBLISHER_TRANSPORT_FILE,
-    nats: { servers: e.NATS_URL, stream: e.NATS_STREAM, subjectPrefix: e.NATS_SUBJECT_PREFIX, publishTimeoutMs: e.NATS_PUBLISH_TIMEOUT_MS },
+    nats: { ...natsClientSettings(e), publishTimeoutMs: e.NATS_PUBLISH_TIMEOUT_MS },
   };
 }

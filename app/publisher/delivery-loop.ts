@@ -6,7 +6,7 @@
 import { context, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Logger } from '../telemetry/logger.ts';
 import { contextFromHeaders } from '../telemetry/trace-context.ts';
-import { afterAttempt, type BreakerPolicy, type BreakerState, CLOSED, permission, startProbe } from './circuit-breaker.ts';
+import { afterAttempt, type BreakerPolicy, type BreakerState, CLOSED, isPaused, permission, startProbe } from './circuit-breaker.ts';
 import { groupCommit } from './group-commit.ts';
 import type { PublisherMetrics } from './metrics.ts';
 import type { OutboxRow } from './outbox-row.ts';
@@ -86,6 +86,9 @@ export function startDeliveryLoop(options: DeliveryLoopOptions) {
     breakers[name] = after;
     if (before.status === 'closed' && after.status === 'open') logger.error({ transport: name, probe_at: new Date(after.probeAt).toISOString() }, 'circuit opened: delivery paused, events keep their attempts');
     else if (before.status !== 'closed' && after.status === 'closed') logger.warn({ transport: name, open_ms: now() - before.openedAt }, 'circuit closed: delivery resumes');
+    if (!isPaused(before, now()) && isPaused(after, now()) && after.status === 'closed') {
+      logger.warn({ transport: name, status: result.kind === 'response' ? result.status : null, paused_until: new Date(after.pausedUntil!).toISOString() }, 'endpoint said not now: delivery paused, events keep their attempts');
+    }
     const until = after.status === 'closed' ? null : permission(after, now());
     return { transport: name, sent: true, result, circuitOpenUntil: until === null ? null : until.kind === 'wait' ? until.until : now() };
   }
@@ -124,8 +127,9 @@ export function startDeliveryLoop(options: DeliveryLoopOptions) {
     const todo = required.filter((t) => doneAt[t] === null);
     const parent = row.trace_headers ? contextFromHeaders(JSON.parse(row.trace_headers)) : context.active();
     const span = tracer.startSpan('event deliver', { attributes: { 'event.id': row.id, 'event.type': row.type, 'delivery.attempt': row.attempts + 1, 'delivery.transport': mode } }, parent);
-    const outcomes = await Promise.all(todo.map((t) => attempt(row, t, row.attempts + 1)));
-    const s = settle(row, outcomes, { ...options.retry, required }, now(), random);
+    // The transports send the trace context that is active here: the event's own trace.
+    const outcomes = await context.with(trace.setSpan(parent, span), () => Promise.all(todo.map((t) => attempt(row, t, row.attempts + 1))));
+    const s = settle(row, outcomes, { ...options.retry, required, maxPauseMs: options.breaker.maxPauseMs }, now(), random);
     if (s.action !== 'delivered') span.setStatus({ code: SpanStatusCode.ERROR, message: `${s.action}: ${s.reason}` });
     span.end();
     await commit(s);

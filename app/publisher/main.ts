@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { loadConfigOrExit } from '../config/env.ts';
 import { listen, shutdownOnSignals } from '../http/listen.ts';
+import { openOrExit } from '../storage/sqlite.ts';
 import { createLogger } from '../telemetry/logger.ts';
 import { createApp } from './app.ts';
 import { parsePublisherConfig } from './config.ts';
@@ -15,12 +16,12 @@ import { webhookTransport } from './transports/webhook.ts';
 const config = loadConfigOrExit('publisher', () => parsePublisherConfig(process.env));
 const logger = createLogger('publisher');
 const transport = createTransportSetting(config.transportFile && existsSync(config.transportFile) ? readTransportFile(config.transportFile) : config.transport);
-const store = await openConfiguredStore(config.store);
+const store = await openOrExit('publisher', () => openConfiguredStore(config.store));
 
 const publisher = createWebhookPublisher({
   store,
   transports: [
-    webhookTransport({ urls: config.webhookUrls, keys: config.signingKeys, timeoutMs: config.timeoutMs }),
+    webhookTransport({ urls: config.webhookUrls, keys: config.signingKeys, timeoutMs: config.timeoutMs, logger }),
     // Connected on first use: a publisher that never leaves the webhook transport never opens NATS.
     natsTransport({ ...config.nats, timeoutMs: config.nats.publishTimeoutMs, logger }),
   ],
@@ -46,7 +47,7 @@ process.on('SIGHUP', () => {
   }
 });
 
-const app = createApp({ publisher, logger, adminToken: config.adminToken });
+const app = createApp({ publisher, logger, adminToken: config.adminToken, apiToken: config.apiToken });
 const server = await listen(app, config.host, config.port);
 logger.info(
   { port: config.port, store: config.store.kind, outbox: config.store.kind === 'sqlite' ? config.outboxPath : undefined, transport: transport.mode(), webhook_urls: config.webhookUrls, signing: config.signingKeys.length > 0 },

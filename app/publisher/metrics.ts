@@ -10,6 +10,8 @@ export type PublisherGauges = {
   counts: () => OutboxCounts;
   transportMode: () => TransportMode;
   circuitOpen: (transport: TransportName) => boolean;
+  /** Whether the SQLite outbox is still the file at its path; undefined for a store without a file. */
+  storeFileOk?: () => boolean | undefined;
 };
 
 export function createPublisherMetrics(gauges: PublisherGauges) {
@@ -18,6 +20,10 @@ export function createPublisherMetrics(gauges: PublisherGauges) {
   // One series per mode, 1 for the current one: a dashboard shows exactly when a switch happened.
   observedGauge(METRICS.publisherTransport, () => TRANSPORT_MODES.map((mode) => [{ transport: mode }, mode === gauges.transportMode() ? 1 : 0]));
   observedGauge(METRICS.publisherCircuitOpen, () => TRANSPORTS_OF.dual.map((t) => [{ transport: t }, gauges.circuitOpen(t) ? 1 : 0]));
+  observedGauge(METRICS.publisherStoreFileOk, () => {
+    const ok = gauges.storeFileOk?.();
+    return ok === undefined ? [] : [[{}, ok ? 1 : 0]];
+  });
   const metrics = {
     events: counter(METRICS.publisherEvents),
     attemptDuration: histogram(METRICS.publisherAttemptDuration),

@@ -3,6 +3,7 @@
 // loop sends it on. The event commits or rolls back with the business change it describes.
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
+import { watchFile } from '../storage/file-guard.ts';
 import { EVENT_SOURCE, type EventEnvelope, validateEvent, type ValidationFailure } from '../events/envelope.ts';
 import { createLogger, type Logger } from '../telemetry/logger.ts';
 import { currentTraceHeaders } from '../telemetry/trace-context.ts';
@@ -74,7 +75,14 @@ export function createWebhookPublisher<Tx>(options: WebhookPublisherOptions<Tx>)
   let loop: DeliveryLoop | undefined;
   let stopWatching: (() => Promise<void>) | undefined;
   let countTimer: NodeJS.Timeout | undefined;
-  const metrics = createPublisherMetrics({ counts: () => counts, transportMode, circuitOpen: (t) => (loop ? loop.circuit(t) !== 'closed' : false) });
+  let stopFileWatch: (() => void) | undefined;
+  const fileGuard = store.fileGuard;
+  const metrics = createPublisherMetrics({
+    counts: () => counts,
+    transportMode,
+    circuitOpen: (t) => (loop ? loop.circuit(t) !== 'closed' : false),
+    storeFileOk: () => fileGuard?.last().ok,
+  });
 
   const refreshCounts = async () => {
     counts = await store.counts().catch(() => counts);
@@ -114,6 +122,7 @@ export function createWebhookPublisher<Tx>(options: WebhookPublisherOptions<Tx>)
     },
     /** Starts delivering (releases the claims a previous run of this instance left behind). */
     async start(): Promise<void> {
+      if (fileGuard && !stopFileWatch) stopFileWatch = watchFile(fileGuard, { logger, what: 'outbox', consequence: 'new events are refused until a restart' });
       if (loop || !delivery.enabled) return;
       const released = await store.releaseClaims(owner, now());
       if (released) logger.info({ released, instance: owner }, 'claims of the previous run released');
@@ -126,6 +135,8 @@ export function createWebhookPublisher<Tx>(options: WebhookPublisherOptions<Tx>)
     /** Stops taking new work, waits for attempts in flight to be recorded, closes the transports. */
     async stop(): Promise<void> {
       clearInterval(countTimer);
+      stopFileWatch?.();
+      stopFileWatch = undefined;
       await stopWatching?.();
       await loop?.stop();
       loop = undefined;
@@ -141,9 +152,13 @@ export function createWebhookPublisher<Tx>(options: WebhookPublisherOptions<Tx>)
         return replayed;
       },
     },
+    /** ok is false when the outbox file is no longer the one at its path: publish() refuses events then. */
     async health() {
       await refreshCounts();
+      const storeFile = fileGuard ? { path: fileGuard.file, ...fileGuard.check() } : null;
       return {
+        ok: storeFile?.ok ?? true,
+        storeFile,
         delivery: loop ? 'enabled' : 'disabled',
         transport: transportMode(),
         circuits: { webhook: loop?.circuit('webhook') ?? 'closed', nats: loop?.circuit('nats') ?? 'closed' },

@@ -5,8 +5,8 @@ import { type RoundOutcome, type SettlePolicy, settle } from './settle.ts';
 
 const NOW = 1_000_000;
 const retry: RetryPolicy = { maxRetries: 5, baseDelayMs: 1000, jitter: 0.2, maxRetryAfterMs: 300_000 };
-const webhookOnly: SettlePolicy = { ...retry, required: ['webhook'] };
-const dual: SettlePolicy = { ...retry, required: ['webhook', 'nats'] };
+const webhookOnly: SettlePolicy = { ...retry, required: ['webhook'], maxPauseMs: 60_000 };
+const dual: SettlePolicy = { ...retry, required: ['webhook', 'nats'], maxPauseMs: 60_000 };
 const mid = () => 0.5; // no jitter
 
 const row = (over: Partial<OutboxRow> = {}): OutboxRow => ({
@@ -27,6 +27,11 @@ const ok: AttemptResult = { kind: 'response', status: 202 };
 const s503: AttemptResult = { kind: 'response', status: 503 };
 const s422: AttemptResult = { kind: 'response', status: 422 };
 const s429: AttemptResult = { kind: 'response', status: 429, retryAfter: '30' };
+const s429Bare: AttemptResult = { kind: 'response', status: 429 };
+const s429Hour: AttemptResult = { kind: 'response', status: 429, retryAfter: '3600' };
+const s429Date: AttemptResult = { kind: 'response', status: 429, retryAfter: new Date(NOW + 10_000).toUTCString() };
+const s503Later: AttemptResult = { kind: 'response', status: 503, retryAfter: '5' };
+const s500Later: AttemptResult = { kind: 'response', status: 500, retryAfter: '30' };
 const refused: AttemptResult = { kind: 'connection', message: 'ECONNREFUSED' };
 const sent = (result: AttemptResult, transport: 'webhook' | 'nats' = 'webhook', circuitOpenUntil: number | null = null): RoundOutcome => ({ transport, sent: true, result, circuitOpenUntil });
 const skipped = (until: number, transport: 'webhook' | 'nats' = 'webhook'): RoundOutcome => ({ transport, sent: false, circuitOpenUntil: until });
@@ -39,7 +44,16 @@ describe('settle', () => {
     ['the fifth retry waits 16 s', 4, [sent(refused)], webhookOnly, { action: 'retry', attempts: 5, nextAttemptAt: NOW + 16_000, reason: 'connection', charged: true }],
     ['the sixth failure dead-letters as exhausted', 5, [sent(s503)], webhookOnly, { action: 'dead_letter', attempts: 6, reason: 'exhausted:http_5xx', status: 503 }],
     ['a 422 dead-letters at once as rejected', 0, [sent(s422)], webhookOnly, { action: 'dead_letter', attempts: 1, reason: 'rejected:http_4xx', status: 422 }],
-    ['Retry-After beyond the backoff is honoured', 0, [sent(s429)], webhookOnly, { action: 'retry', nextAttemptAt: NOW + 30_000, reason: 'http_429', charged: true }],
+    ['a 5xx\'s Retry-After beyond the backoff is honoured, charged', 0, [sent(s500Later)], webhookOnly, { action: 'retry', attempts: 1, nextAttemptAt: NOW + 30_000, reason: 'http_5xx', charged: true }],
+    // "Not now": the endpoint is up and asked for a wait; the event takes it and keeps its attempts.
+    ['a 429 is not charged and waits its Retry-After', 0, [sent(s429)], webhookOnly, { action: 'retry', attempts: 0, nextAttemptAt: NOW + 30_000, reason: 'http_429', charged: false, retried: ['webhook'] }],
+    ['a 429 on the last attempt does not dead-letter', 5, [sent(s429)], webhookOnly, { action: 'retry', attempts: 5, nextAttemptAt: NOW + 30_000, charged: false }],
+    ['a 429 asking for an hour waits the 60 s cap', 0, [sent(s429Hour)], webhookOnly, { action: 'retry', nextAttemptAt: NOW + 60_000, charged: false }],
+    ['a 429 without Retry-After waits 1 s', 5, [sent(s429Bare)], webhookOnly, { action: 'retry', attempts: 5, nextAttemptAt: NOW + 1000, charged: false }],
+    ['a 429 with an HTTP-date Retry-After waits until then', 0, [sent(s429Date)], webhookOnly, { action: 'retry', nextAttemptAt: NOW + 10_000, charged: false }],
+    ['a 503 with Retry-After is "not now" too', 5, [sent(s503Later)], webhookOnly, { action: 'retry', attempts: 5, nextAttemptAt: NOW + 5000, reason: 'http_5xx', charged: false }],
+    ['a 429 with the circuit open waits for the later of the two', 0, [sent({ kind: 'response', status: 429, retryAfter: '2' }, 'webhook', NOW + 8000)], webhookOnly, { action: 'retry', nextAttemptAt: NOW + 8000, charged: false }],
+    ['dual: NATS down and the gateway says not now: nothing is charged', 1, [sent(s429), sent(refused, 'nats', NOW + 4000)], dual, { action: 'retry', attempts: 1, nextAttemptAt: NOW + 30_000, charged: false }],
     // The endpoint is down for everyone: the event keeps its attempts and waits for the probe.
     ['a failure with the circuit open is not charged', 5, [sent(refused, 'webhook', NOW + 4000)], webhookOnly, { action: 'retry', attempts: 5, nextAttemptAt: NOW + 4000, reason: 'connection', charged: false }],
     ['an attempt skipped by an open circuit is not charged', 5, [skipped(NOW + 8000)], webhookOnly, { action: 'retry', attempts: 5, nextAttemptAt: NOW + 8000, reason: 'circuit_open', charged: false, retried: [] }],

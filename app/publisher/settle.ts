@@ -4,7 +4,10 @@
 // An event's own attempts count only failures that are about the event. When the endpoint's
 // circuit is open (the endpoint is down for everyone), a failed or skipped attempt is not charged:
 // the event waits for the next probe with its attempts intact, so an outage of any length ends
-// with the events delivered, not dead-lettered.
+// with the events delivered, not dead-lettered. Nor is an answer of "not now" (429, or 503 with
+// Retry-After): the endpoint is up and asked for a wait, which the event takes (at least the
+// Retry-After, capped) with its attempts intact, so a flood that rate-limits us dead-letters nothing.
+import { notNowDelayMs } from './circuit-breaker.ts';
 import type { OutboxRow } from './outbox-row.ts';
 import { type AttemptResult, type DeliveryErrorReason, errorReason, nextStep, type RetryPolicy } from './retry-policy.ts';
 import type { TransportName } from './transport.ts';
@@ -18,6 +21,8 @@ export type RoundOutcome =
 export type SettlePolicy = RetryPolicy & {
   /** The transports the current mode delivers through (both while migrating). */
   required: readonly TransportName[];
+  /** The longest wait a "not now" answer imposes (BreakerPolicy.maxPauseMs). */
+  maxPauseMs: number;
 };
 
 export type DualPath = { webhook_at: number | null; nats_at: number | null };
@@ -64,12 +69,18 @@ export function settle(row: OutboxRow, outcomes: readonly RoundOutcome[], policy
       continue;
     }
     errors.push({ transport: o.transport, reason });
+    const circuitWaitMs = o.circuitOpenUntil === null ? 0 : Math.max(0, o.circuitOpenUntil - now);
+    const notNowMs = notNowDelayMs(o.result, now, policy.maxPauseMs);
+    if (notNowMs !== null) {
+      failures.push({ transport: o.transport, charged: false, step: { action: 'retry', delayMs: Math.max(notNowMs, circuitWaitMs), reason }, result: o.result });
+      continue;
+    }
     const step = nextStep(attempt, o.result, policy, now, random);
     if (step.action === 'delivered') continue; // unreachable: reason is set
     // A rejection (non-retryable 4xx) is about the event whatever the circuit says.
     const rejected = step.action === 'dead_letter' && step.why === 'rejected';
     if (o.circuitOpenUntil !== null && !rejected) {
-      failures.push({ transport: o.transport, charged: false, step: { action: 'retry', delayMs: Math.max(0, o.circuitOpenUntil - now), reason }, result: o.result });
+      failures.push({ transport: o.transport, charged: false, step: { action: 'retry', delayMs: circuitWaitMs, reason }, result: o.result });
     } else failures.push({ transport: o.transport, charged: true, step, result: o.result });
   }
 

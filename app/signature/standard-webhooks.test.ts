@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
-import { decodeSecret, parseSecrets, sign, signatureHeaders, verify } from './standard-webhooks.ts';
+import { checkSignatureHeaders, decodeSecret, parseSecrets, sign, signatureHeaders, verify, verifyBody } from './standard-webhooks.ts';
 
 const secret = `whsec_${randomBytes(32).toString('base64')}`;
 const keys = parseSecrets(secret);
@@ -112,5 +112,17 @@ describe('secrets', () => {
     expect(() => decodeSecret('whsec_***')).toThrow(/base64/);
     expect(() => decodeSecret(`whsec_${Buffer.from('short').toString('base64')}`)).toThrow(/16 bytes/);
     expect(decodeSecret(secret)).toHaveLength(32);
+  });
+});
+
+describe('headers first, body second', () => {
+  it('checks presence, form and the window without the body, then the HMAC with it', () => {
+    const headers = signatureHeaders(keys, id, now, body);
+    const checked = checkSignatureHeaders({ id: headers['webhook-id'], timestamp: headers['webhook-timestamp'], signature: headers['webhook-signature'] }, now);
+    if (!checked.ok) throw new Error('expected the headers to pass');
+    expect(verifyBody(keys, checked.headers, Buffer.from(body))).toEqual({ ok: true });
+    expect(verifyBody(keys, checked.headers, Buffer.from(body + ' '))).toMatchObject({ ok: false, reason: 'mismatch' });
+    expect(checkSignatureHeaders({ ...headers, id: undefined, timestamp: headers['webhook-timestamp'], signature: headers['webhook-signature'] }, now)).toMatchObject({ ok: false, reason: 'missing' });
+    expect(checkSignatureHeaders({ id, timestamp: String(now - 301), signature: headers['webhook-signature'] }, now)).toMatchObject({ ok: false, reason: 'expired' });
   });
 });

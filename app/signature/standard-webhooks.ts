@@ -61,13 +61,20 @@ export type SignedRequest = {
   body: Buffer;
 };
 
-export function verify(
-  keys: readonly KeyObject[],
-  request: SignedRequest,
+/** Signature headers that passed every check possible without the body. */
+export type CheckedSignatureHeaders = { id: string; timestamp: string; candidates: Buffer[] };
+export type HeaderCheck = { ok: true; headers: CheckedSignatureHeaders } | { ok: false; reason: SignatureFailureReason; detail: string };
+
+/**
+ * Presence, form and the timestamp window: everything that needs no body, so a gateway can turn an
+ * unsigned or stale request away before reading (and paying for) its body.
+ */
+export function checkSignatureHeaders(
+  headers: Omit<SignedRequest, 'body'>,
   nowSeconds: number,
   toleranceSeconds = DEFAULT_TOLERANCE_SECONDS,
-): VerifyResult {
-  const { id, timestamp, signature, body } = request;
+): HeaderCheck {
+  const { id, timestamp, signature } = headers;
   if (!id || !timestamp || !signature) {
     const absent = [!id && SIGNATURE_HEADERS.id, !timestamp && SIGNATURE_HEADERS.timestamp, !signature && SIGNATURE_HEADERS.signature];
     return { ok: false, reason: 'missing', detail: `Missing header(s): ${absent.filter(Boolean).join(', ')}.` };
@@ -91,12 +98,27 @@ export function verify(
   if (Math.abs(nowSeconds - sentAt) > toleranceSeconds) {
     return { ok: false, reason: 'expired', detail: `webhook-timestamp is more than ${toleranceSeconds} s away from the server clock.` };
   }
+  return { ok: true, headers: { id, timestamp, candidates } };
+}
+
+/** The HMAC over the body, for headers that passed checkSignatureHeaders. */
+export function verifyBody(keys: readonly KeyObject[], headers: CheckedSignatureHeaders, body: Buffer): VerifyResult {
   for (const key of keys) {
     // Sign over the header exactly as sent, not a re-formatted number.
-    const expected = hmac(key, id, timestamp, body);
-    for (const candidate of candidates) {
+    const expected = hmac(key, headers.id, headers.timestamp, body);
+    for (const candidate of headers.candidates) {
       if (candidate.length === expected.length && timingSafeEqual(candidate, expected)) return { ok: true };
     }
   }
   return { ok: false, reason: 'mismatch', detail: 'No signature matches a configured secret.' };
+}
+
+export function verify(
+  keys: readonly KeyObject[],
+  request: SignedRequest,
+  nowSeconds: number,
+  toleranceSeconds = DEFAULT_TOLERANCE_SECONDS,
+): VerifyResult {
+  const checked = checkSignatureHeaders(request, nowSeconds, toleranceSeconds);
+  return checked.ok ? verifyBody(keys, checked.headers, request.body) : checked;
 }

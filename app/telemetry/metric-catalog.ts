@@ -74,6 +74,14 @@ export const METRICS = {
     help: 'Events in the dead-letter table, waiting for a manual replay.',
     labels: [],
   },
+  publisherStoreFileOk: {
+    name: 'webhook_publisher_store_file_ok',
+    kind: 'gauge',
+    services: ['publisher'],
+    help: '1 while the open SQLite outbox is still the file at its path; 0 once it was deleted or replaced, when the publisher refuses new events until a restart.',
+    labels: [],
+    onlyWhen: 'the outbox is a SQLite file (PUBLISHER_STORE=sqlite, the default)',
+  },
   publisherTransport: {
     name: 'webhook_publisher_transport',
     kind: 'gauge',
@@ -87,6 +95,13 @@ export const METRICS = {
     services: ['publisher'],
     help: '1 while the circuit breaker of a transport (webhook or nats) is open or probing: delivery through it is paused and events keep their attempts.',
     labels: ['transport'],
+  },
+  publisherSigningEnabled: {
+    name: 'webhook_publisher_signing_enabled',
+    kind: 'gauge',
+    services: ['publisher'],
+    help: '1 when the webhook transport signs its requests (CSR_WEBHOOK_SECRET set); 0 when it sends them unsigned.',
+    labels: [],
   },
   publisherDualPathEvents: {
     name: 'webhook_publisher_dual_path_events_total',
@@ -104,6 +119,13 @@ export const METRICS = {
     unit: 's',
     buckets: LATENCY_BUCKETS_SECONDS,
     onlyWhen: 'the publisher runs in dual transport',
+  },
+  publisherRequestsRejected: {
+    name: 'webhook_publisher_requests_rejected_total',
+    kind: 'counter',
+    services: ['publisher'],
+    help: 'Requests to the publisher API answered with a 4xx, by reason (e.g. api_unauthorized, schema_invalid, malformed_json).',
+    labels: ['reason'],
   },
   gatewayEventsReceived: {
     name: 'webhook_gateway_events_received_total',
@@ -151,6 +173,27 @@ export const METRICS = {
     help: 'Webhook signature verification failures, by reason.',
     labels: ['reason'],
   },
+  gatewaySignatureValidationEnabled: {
+    name: 'webhook_gateway_signature_validation_enabled',
+    kind: 'gauge',
+    services: ['gateway'],
+    help: '1 while the gateway verifies webhook signatures (the default); 0 when WEBHOOK_SIGNATURE_VALIDATION_ENABLED=false, when anyone who can reach it can send events.',
+    labels: [],
+  },
+  gatewayFaultActive: {
+    name: 'webhook_gateway_fault_active',
+    kind: 'gauge',
+    services: ['gateway'],
+    help: 'The drill fault switch (/admin/faults) as set now, by fault: errorRate and rejectRate as shares of valid webhooks (0 to 1), delayMs in milliseconds; 0 when off.',
+    labels: ['fault'],
+  },
+  gatewayAdminRejections: {
+    name: 'webhook_gateway_admin_requests_rejected_total',
+    kind: 'counter',
+    services: ['gateway'],
+    help: 'Requests to the admin routes (/admin/faults) answered with a 4xx, by reason (admin_unauthorized, malformed_json, schema_invalid, ...).',
+    labels: ['reason'],
+  },
   consumerEventsProcessed: {
     name: 'event_consumer_events_processed_total',
     kind: 'counter',
@@ -174,6 +217,13 @@ export const METRICS = {
     help: 'Messages not yet acknowledged by each consumer (pending plus in flight).',
     labels: ['consumer'],
   },
+  consumerInboxFileOk: {
+    name: 'event_consumer_inbox_file_ok',
+    kind: 'gauge',
+    services: ['consumer'],
+    help: '1 while the open SQLite inbox is still the file at its path; 0 once it was deleted or replaced, when batches are no longer acknowledged until a restart.',
+    labels: [],
+  },
   natsConnected: {
     name: 'event_bus_nats_connected',
     kind: 'gauge',
@@ -183,8 +233,10 @@ export const METRICS = {
   },
 } as const satisfies Record<string, MetricDefinition>;
 
-// Metrics that auto-instrumentation adds to every service, renamed by a View to carry their unit.
+// The HTTP server duration every service records (http/request-telemetry.ts), with OpenTelemetry's
+// semantic-convention name and labels, renamed by a View to carry its unit.
 export const HTTP_SERVER_DURATION_METRIC = 'http_server_request_duration_seconds';
+export const HTTP_SERVER_METER = 'webhook-event-bus/http-server';
 
 /** Every sample name a metric family exposes on /metrics (histograms expose three). */
 export function exposedSeriesNames(metric: Pick<MetricDefinition, 'name' | 'kind'>): string[] {

@@ -1,5 +1,5 @@
 // Event Bus Overview: the design's six panels (flow, latency, errors, retries, lag, health), plus
-// publisher attempt latency, consumer backlog, event types and alerts. Panel ids are stable: alert
+// publisher attempt latency, consumer backlog, event types, alerts and the safety switches. Panel ids are stable: alert
 // annotations link to them (alerts/event-bus.rules.yml, ?viewPanel=N).
 import { DashboardBuilder, DatasourceVariableBuilder, DashboardLinkBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import { RUNBOOK_BASE_URL } from '../../alerts/conventions.ts';
@@ -180,6 +180,25 @@ export function eventBusOverview() {
         targets: [
           { refId: 'A', expr: 'publisher:dual_path_one_way:ratio_rate5m', legend: 'one way only' },
           { refId: 'B', expr: 'publisher:dual_path_difference_seconds:p95_rate5m', legend: 'slower path p95 behind ({{faster}} faster)' },
+        ],
+      }),
+    )
+    .withPanel(
+      stat({
+        id: 13,
+        title: 'Safety switches',
+        description:
+          'Settings that are allowed but must not go unnoticed (alerts/security.rules.yml): signature checks and signing, the drill fault switch, and whether the outbox and inbox files are still the ones the services have open.',
+        unit: 'none',
+        grid: { x: 0, y: 45, w: 24, h: 6 },
+        // Every series reads as a yes/no question whose safe answer is yes.
+        mappings: [{ type: 'value' as never, options: { '0': { text: 'NO', color: 'red' }, '1': { text: 'YES', color: 'green' } } } as never],
+        targets: [
+          { refId: 'A', expr: 'min(webhook_gateway_signature_validation_enabled)', legend: 'gateway verifies signatures?' },
+          { refId: 'B', expr: 'min(webhook_publisher_signing_enabled)', legend: 'publisher signs?' },
+          { refId: 'C', expr: 'min(webhook_publisher_store_file_ok)', legend: 'outbox file intact?' },
+          { refId: 'D', expr: 'min(event_consumer_inbox_file_ok)', legend: 'inbox file intact?' },
+          { refId: 'E', expr: 'max(webhook_gateway_fault_active) == bool 0', legend: 'no drill fault active?' },
         ],
       }),
     )

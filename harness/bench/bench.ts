@@ -12,14 +12,15 @@ import { readProcessed } from '../history/consumer-log.ts';
 import { parseSecrets, signatureHeaders } from '../../app/signature/standard-webhooks.ts';
 import { buddyEnvelope, buddyEvent } from '../load/event-factory.ts';
 import { percentile, runOpenModel } from '../load/open-model.ts';
-import { createEvent } from '../load/publisher-client.ts';
-import { startNatsServer } from '../stack/nats-server.ts';
+import { createEvent, type PublisherEndpoint } from '../load/publisher-client.ts';
+import { startEventBusNats } from '../stack/event-bus-nats.ts';
 import { freePort } from '../stack/ports.ts';
 import { spawnLogged, terminate } from '../stack/processes.ts';
 import { REPO_ROOT, startService } from '../stack/service.ts';
 import { nothingInFlight, startStack } from '../stack/stack.ts';
 import { sleep, waitFor } from '../stack/wait.ts';
 import { closedLoop, type ThroughputResult } from './http-load.ts';
+import { invalidRequestsMarkdown, measureInvalidRequests } from './invalid-requests.ts';
 
 const { values } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, out: { type: 'string', default: 'bench-results' }, concurrency: { type: 'string', default: '32' } },
@@ -79,8 +80,8 @@ const nodeHttp = await baseline('http');
 log(`  node:http 202      ${nodeHttp.perSecond.toFixed(0)}/s, ${nodeHttp.serverCpuMicrosPerRequest} µs CPU per request`);
 const expressEcho = await baseline('express');
 log(`  express echo 202   ${expressEcho.perSecond.toFixed(0)}/s, ${expressEcho.serverCpuMicrosPerRequest} µs CPU per request`);
-const nats = await startNatsServer({ dir: path.join(dir, 'nats') });
-const gatewayEnv = { NATS_URL: nats.url, WEBHOOK_SIGNATURE_VALIDATION_ENABLED: 'true', WEBHOOK_SIGNATURE_SECRET: secret, LOG_LEVEL: 'warn' };
+const nats = await startEventBusNats({ dir: path.join(dir, 'nats') });
+const gatewayEnv = { ...nats.env('gateway'), WEBHOOK_SIGNATURE_VALIDATION_ENABLED: 'true', WEBHOOK_SIGNATURE_SECRET: secret, LOG_LEVEL: 'warn' };
 const measureGateway = async (telemetry: boolean) => {
   const gateway = await startService('gateway', { name: telemetry ? 'gateway' : 'gateway-no-telemetry', logDir: path.join(dir, 'logs'), env: gatewayEnv, telemetry, waitForHealthy: true });
   const result = await measured(gateway.pid(), () => closedLoop({ url: `${gateway.url}/webhooks/buddy-events`, concurrency, durationMs, warmupMs, request: signedRequest }));
@@ -92,6 +93,8 @@ const gatewayOn = await measureGateway(true);
 log(`  gateway            ${gatewayOn.result.perSecond.toFixed(0)}/s, ${gatewayOn.result.serverCpuMicrosPerRequest} µs CPU per request (errors ${gatewayOn.result.errors})`);
 const gatewayOff = await measureGateway(false);
 log(`  gateway, no OTel   ${gatewayOff.result.perSecond.toFixed(0)}/s, ${gatewayOff.result.serverCpuMicrosPerRequest} µs CPU per request`);
+log('gateway CPU per invalid request, next to a valid one:');
+const invalidRequests = await measureInvalidRequests({ gatewayEnv, logDir: path.join(dir, 'logs'), concurrency, durationMs, warmupMs, log });
 await nats.stop();
 
 // 2. The whole pipeline: publisher API → outbox → gateway → JetStream → three consumers. A stage
@@ -103,13 +106,13 @@ const rampRates = quick ? [250, 500, 1000] : [250, 500, 1000, 1500, 2000, 2500, 
 
 type Stage = { rate: number; accepted: number; failed: number; failedKinds: Record<string, number>; dropped: number; reachedAll: number; p50Ms: number; p99Ms: number; sustained: boolean; publisherCpuMicrosPerEvent: number };
 
-async function sendAt(publisherUrl: string, rate: number, ms: number) {
+async function sendAt(publisher: PublisherEndpoint, rate: number, ms: number) {
   const ids = new Set<string>();
   const run = await runOpenModel({
     stages: [{ ratePerSecond: rate, durationMs: ms }],
     maxInFlight: 2000,
     iteration: async (i) => {
-      const r = await createEvent(publisherUrl, buddyEvent(i));
+      const r = await createEvent(publisher, buddyEvent(i));
       if (r.ok) ids.add(r.id);
       return r;
     },
@@ -126,7 +129,7 @@ async function pipelineRamp(stack: Awaited<ReturnType<typeof startStack>>, label
   for (const rate of rampRates) {
     const since = Date.now();
     const cpuBefore = cpuSeconds(stack.publisher.pid());
-    const { ids, failed, failedKinds, dropped } = await sendAt(stack.publisher.url, rate, stageMs);
+    const { ids, failed, failedKinds, dropped } = await sendAt(stack.publisher, rate, stageMs);
     await sleep(1000);
     const publisherCpuMicrosPerEvent = Math.round(((cpuSeconds(stack.publisher.pid()) - cpuBefore) / Math.max(1, ids.size)) * 1e6);
     const commits = readProcessed(stack.consumerDbPath, since).filter((r) => ids.has(r.event_id));
@@ -146,7 +149,7 @@ async function pipelineRamp(stack: Awaited<ReturnType<typeof startStack>>, label
 
 async function endToEnd(stack: Awaited<ReturnType<typeof startStack>>, rate: number) {
   const since = Date.now();
-  const { ids } = await sendAt(stack.publisher.url, rate, quick ? 4000 : 20_000);
+  const { ids } = await sendAt(stack.publisher, rate, quick ? 4000 : 20_000);
   await waitFor('every event to reach every consumer', () => readProcessed(stack.consumerDbPath, since).filter((r) => ids.has(r.event_id)).length >= ids.size * CONSUMER_NAMES.length, { timeoutMs: 300_000, intervalMs: 500 });
   const latencies = readProcessed(stack.consumerDbPath, since).filter((r) => ids.has(r.event_id)).map((r) => r.handled_at - r.occurred_at);
   return { rate, events: ids.size, p50Ms: percentile(latencies, 50), p95Ms: percentile(latencies, 95), p99Ms: percentile(latencies, 99) };
@@ -192,6 +195,7 @@ const ratio = (a: number, b: number) => +(a / b).toFixed(3);
 const result = {
   machine: { cpus: (await import('node:os')).cpus().length, node: process.version, quick, concurrency, durationMs },
   gatewayThroughput: { nodeHttp, expressEcho, gateway: gatewayOn.result, gatewayWithoutTelemetry: gatewayOff.result },
+  invalidRequests,
   ratios: {
     gatewayVsExpress: ratio(gatewayOn.result.perSecond, expressEcho.perSecond),
     gatewayVsNodeHttp: ratio(gatewayOn.result.perSecond, nodeHttp.perSecond),
@@ -204,6 +208,7 @@ const result = {
     endToEndP99At1000Under100Ms: e2eAt1000.rate === 1000 && e2eAt1000.p99Ms <= 100,
     libraryPublishAtLeast10000: libraryPublishPerSecond >= 10_000,
     publisherRssAtMost200Mb: (rss.publisher ?? Infinity) <= 200,
+    invalidRequestsCheaperThanValid: invalidRequests.invalidBelowValid,
   },
   pipeline: { sqlite: sqliteRamp, postgres: postgresRamp },
   endToEnd: [e2eAt50, e2eAt1000],
@@ -227,6 +232,7 @@ Command: \`npm run bench${quick ? ' -- --quick' : ''}\`. ${result.machine.cpus} 
 
 Ratios: gateway / Express **${result.ratios.gatewayVsExpress}** (target ≥ 0.5: ${result.targets.gatewayAtLeastHalfOfExpress ? 'met' : 'NOT met'}), gateway / node:http ${result.ratios.gatewayVsNodeHttp}, Express / node:http ${result.ratios.expressVsNodeHttp}, telemetry on / off ${result.ratios.telemetryOnVsOff}.
 
+${invalidRequestsMarkdown(invalidRequests)}
 ## The whole pipeline (publisher API → gateway → JetStream → three consumers)
 
 A stage is sustained when, one second after it ends, every accepted event has reached all three consumers, its end-to-end p99 (occurredAt to inbox commit) stayed under 1 s, and no call failed or was dropped. The ramp stops at the first stage that fails.

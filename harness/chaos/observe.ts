@@ -2,31 +2,42 @@
 // each consumer logged, and the publisher's dead-letter table (in its SQLite file or in PostgreSQL).
 import { existsSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
+import { accessOptions } from '../../app/bus/connection.ts';
+import type { NatsCredentials } from '../../app/bus/pki.ts';
 import { readDeliveryLog } from '../history/consumer-log.ts';
 import type { Delivery } from './checker.ts';
 
-export async function streamEventIds(natsUrls: string[], stream = 'BUDDY_EVENTS'): Promise<Set<string>> {
-  const nc = await connect({ servers: natsUrls });
+/**
+ * Every event id in the stream, read as the read-only auditor identity when `credentials` are
+ * given: message by message by sequence (STREAM.MSG.GET), since that identity may not create a
+ * consumer. Reads run 64 at a time, so 10,000 events take a second or two on loopback.
+ */
+export async function streamEventIds(natsUrls: string[], stream = 'BUDDY_EVENTS', credentials?: NatsCredentials): Promise<Set<string>> {
+  const access = credentials ? accessOptions({ servers: natsUrls, nkey: { seedFile: credentials.seedFiles.auditor }, tls: { caFile: credentials.caFile } }, 'auditor') : { servers: natsUrls };
+  const nc = await connect({ ...access, timeout: 5000 });
   const ids = new Set<string>();
   try {
-    const total = (await (await jetstreamManager(nc)).streams.info(stream)).state.messages;
-    const consumer = await jetstream(nc).consumers.get(stream); // ordered, ephemeral
-    while (ids.size < total) {
-      const batch = await consumer.fetch({ max_messages: 1000, expires: 2000 });
-      let got = 0;
-      for await (const msg of batch) {
-        got++;
+    const jsm = await jetstreamManager(nc, { checkAPI: false, timeout: 5000 });
+    const { first_seq: first, last_seq: last, messages } = (await jsm.streams.info(stream)).state;
+    if (messages === 0) return ids;
+    let next = first;
+    const reader = async () => {
+      while (next <= last) {
+        const seq = next++;
+        // null: a gap in the sequence (nothing is deleted, but be exact).
+        const msg = await jsm.streams.getMessage(stream, { seq });
+        if (!msg) continue;
         try {
           ids.add((JSON.parse(new TextDecoder().decode(msg.data)) as { id: string }).id);
         } catch {
           // not an event envelope
         }
       }
-      if (got === 0) break;
-    }
+    };
+    await Promise.all(Array.from({ length: 64 }, reader));
   } finally {
     await nc.close();
   }

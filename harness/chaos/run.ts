@@ -9,6 +9,7 @@ import { buddyEvent } from '../load/event-factory.ts';
 import { runOpenModel } from '../load/open-model.ts';
 import { createEvent } from '../load/publisher-client.ts';
 import { freePort } from '../stack/ports.ts';
+import { randomToken } from '../stack/token-file.ts';
 import type { Service } from '../stack/service.ts';
 import { nothingInFlight, startStack, type PublisherStore, type Stack } from '../stack/stack.ts';
 import { sleep, waitFor } from '../stack/wait.ts';
@@ -73,9 +74,9 @@ function outcomeOf(result: Awaited<ReturnType<typeof createEvent>>): Invocation[
  */
 async function createBalanced(publishers: readonly Service[], i: number, event: ReturnType<typeof buddyEvent>): Promise<Awaited<ReturnType<typeof createEvent>>> {
   const first = i % publishers.length;
-  const result = await createEvent(publishers[first]!.url, event, 10_000);
+  const result = await createEvent(publishers[first]!, event, 10_000);
   if (result.ok || result.errorKind !== 'refused' || publishers.length < 2) return result;
-  return createEvent(publishers[(first + 1) % publishers.length]!.url, event, 10_000);
+  return createEvent(publishers[(first + 1) % publishers.length]!, event, 10_000);
 }
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
@@ -100,6 +101,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
     gatewayEnv: env.gateway,
     consumerEnv: env.consumer,
     publisherEnv: proxy ? { ...publisherEnv, CSR_WEBHOOK_URL: `${proxy.url}/webhooks/buddy-events` } : publisherEnv,
+    // As in production (compose): the event API takes the application's token; the load sends it.
+    publisherApiToken: randomToken(),
   });
   log(`stack up (${topology}, design ${options.design}, transport ${options.transport ?? 'webhook'}, store ${store}, ${publisherCount} publisher(s)); ${options.events} events at ${options.rate}/s, fault: ${options.fault}`);
 
@@ -212,7 +215,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
   const result = check(history, {
     consumers: CONSUMER_NAMES,
     deliveries,
-    accepted: await streamEventIds(stack.natsNodes.filter((n) => n.isRunning()).map((n) => n.url)),
+    accepted: await streamEventIds(stack.natsNodes.filter((n) => n.isRunning()).map((n) => n.url), 'BUDDY_EVENTS', stack.natsCredentials),
     deadLettered: stack.postgres ? await deadLetteredIdsPostgres(stack.postgres.url) : deadLetteredIds(options.design === 'ours' ? stack.outboxPath : undefined),
   });
   await stack.stop();

@@ -46,7 +46,7 @@ async function freePorts() {
 describe('npm run demo', () => {
   it('documents every option in --help', () => {
     const help = execFileSync(process.execPath, [DEMO, '--help'], { encoding: 'utf8' });
-    for (const option of ['--topology', '--rate', '--nats-port', '--gateway-port', '--publisher-port', '--consumer-port', '--prometheus-port', '--alertmanager-port', '--receiver-port', '--console-port', '--state-dir', '--fresh', '--admin-token', '--scrape-interval', '--control-port']) {
+    for (const option of ['--topology', '--rate', '--nats-port', '--gateway-port', '--publisher-port', '--consumer-port', '--prometheus-port', '--alertmanager-port', '--receiver-port', '--console-port', '--state-dir', '--fresh', '--scrape-interval', '--control-port']) {
       expect(help).toContain(option);
     }
   });
@@ -86,7 +86,7 @@ describe('npm run demo', () => {
       expect(targets.data.activeTargets.every((t) => t.health === 'up')).toBe(true);
       expect(targets.data.activeTargets.filter((t) => t.labels.job === 'webhook-gateway')).toHaveLength(topology === 'cluster' ? 2 : 1);
       const rules = (await (await fetch(`${prometheus}/api/v1/rules`)).json()) as { data: { groups: { name: string; rules: unknown[] }[] } };
-      expect(rules.data.groups.map((g) => g.name).sort()).toEqual(['migration', 'slo-delivery-success', 'slo-error-rate', 'slo-processing-latency', 'slo-webhook-uptime', 'webhook-event-bus']);
+      expect(rules.data.groups.map((g) => g.name).sort()).toEqual(['migration', 'slo-delivery-success', 'slo-error-rate', 'slo-processing-latency', 'slo-webhook-uptime', 'webhook-event-bus', 'webhook-event-bus-safety']);
       const page = await fetch(`http://127.0.0.1:${ports.console}/`);
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('Event bus console');

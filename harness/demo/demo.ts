@@ -1,14 +1,16 @@
 // `npm run demo`: the whole event bus on this machine, without Docker. See options.ts for the flags.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { ensurePrivateDirectory } from '../../app/storage/private-files.ts';
 import { startConsole } from '../../dashboards/console/server.ts';
 import { buddyEvent } from '../load/event-factory.ts';
 import { runOpenModel } from '../load/open-model.ts';
 import { createEvent } from '../load/publisher-client.ts';
 import { startObservedStack } from '../stack/observed-stack.ts';
 import { isPortInUse } from '../stack/ports.ts';
-import { HELP, parseDemoOptions, portsInUse } from './options.ts';
+import { readOrCreateTokenFile } from '../stack/token-file.ts';
+import { adminTokenFile, HELP, parseDemoOptions, portsInUse } from './options.ts';
 import { startControlServer } from './control.ts';
 import { startStatusLine, type StatusLine } from './status-line.ts';
 
@@ -32,12 +34,17 @@ for (const { port, what, option } of portsInUse(options)) {
   }
 }
 if (options.fresh) rmSync(options.stateDir, { recursive: true, force: true });
-mkdirSync(options.stateDir, { recursive: true });
+// Logs, the outbox, the inbox and the NATS store all hold event bodies: one private directory covers them.
+ensurePrivateDirectory(options.stateDir);
 
 // One signing secret per state directory, so a second run verifies what the first one queued.
 const secretFile = path.join(options.stateDir, 'signing-secret');
 if (!existsSync(secretFile)) writeFileSync(secretFile, `whsec_${randomBytes(32).toString('base64')}`, { mode: 0o600 });
 const signingSecret = readFileSync(secretFile, 'utf8').trim();
+// One admin token per state directory, random: the services and `npm run drill` read it from this
+// 0600 file, so it is on no command line and in no environment listing of the demo itself.
+const tokenFile = adminTokenFile(options.stateDir);
+const adminToken = readOrCreateTokenFile(tokenFile);
 
 // The publisher's transport (webhook | dual | nats) lives in a file, so the Phase 2 cutover can be
 // rehearsed here: write the file, send the publisher SIGHUP (runbooks/migration/cutover.md).
@@ -55,8 +62,8 @@ const observed = await startObservedStack({
   natsMonitorPorts: ports.natsMonitor,
   gatewayPorts: ports.gateway,
   ports: { publisher: ports.publisher, consumer: ports.consumer },
-  gatewayEnv: { GATEWAY_ADMIN_TOKEN: options.adminToken },
-  publisherEnv: { PUBLISHER_ADMIN_TOKEN: options.adminToken, PUBLISHER_TRANSPORT_FILE: transportFile },
+  gatewayEnv: { GATEWAY_ADMIN_TOKEN_FILE: tokenFile },
+  publisherEnv: { PUBLISHER_ADMIN_TOKEN_FILE: tokenFile, PUBLISHER_TRANSPORT_FILE: transportFile },
   receiverPort: ports.receiver,
   alertmanagerPort: ports.alertmanager,
   prometheusPort: ports.prometheus,
@@ -67,8 +74,9 @@ const { stack, receiver, alertmanager, prometheus } = observed;
 const consoleServer = await startConsole({ prometheusUrl: prometheus.url, alertmanagerUrl: alertmanager.url, port: ports.console });
 const control = await startControlServer({
   port: ports.control,
-  token: options.adminToken,
-  stack,
+  token: adminToken,
+  services: { gateway: stack.gateway, publisher: stack.publisher, consumer: stack.consumer, nats: stack.nats },
+  log: (line) => (status ? status.log(line) : console.log(line)),
   info: { prometheusUrl: prometheus.url, alertmanagerUrl: alertmanager.url, publisherUrl: stack.publisher.url, gatewayUrl: stack.gateway.url, webhookUrl: stack.webhookUrl },
 });
 
@@ -81,8 +89,9 @@ console.log(`
   Gateway          ${stack.webhookUrls.join('  ')}   (CSR Platform); health: ${stack.gateway.url}/health/all
   Consumers        ${stack.consumer.url}/health   q2q-ai, journey, safety
   NATS             ${stack.natsNodes.map((n) => n.url).join(' ')}   monitoring: ${stack.natsNodes.map((n) => n.monitorUrl).join(' ')}
-  Admin token      ${options.adminToken}   gateway fault switch (PUT /admin/faults), publisher dead-letter API,
-                   and the demo control API at ${control.url} (npm run drill -- <AlertName>)
+                   TLS and one nkey per service: CA and seeds in ${path.relative(process.cwd(), stack.natsCredentials.dir) || stack.natsCredentials.dir}
+  Admin token      TOKEN=$(cat ${path.relative(process.cwd(), tokenFile) || tokenFile})   gateway fault switch (PUT /admin/faults),
+                   publisher dead-letter API, and the demo control API at ${control.url} (npm run drill -- <AlertName>)
   Transport        ${transportFile} (webhook | dual | nats; send the publisher SIGHUP after editing)
   Logs and data    ${options.stateDir}
 Sending ${options.rate} events/s. Ctrl-C stops everything.
@@ -97,7 +106,7 @@ const load =
         maxInFlight: 500,
         signal: abort.signal,
         iteration: async (i) => {
-          const result = await createEvent(stack.publisher.url, buddyEvent(i));
+          const result = await createEvent(stack.publisher, buddyEvent(i));
           counters[result.ok ? 'acknowledged' : 'failed']++;
           return result;
         },

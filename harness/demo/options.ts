@@ -25,9 +25,10 @@ Options:
   --console-port N            console port (default 9300)
   --control-port N            the demo's control API for npm run drill (default 9301)
   --scrape-interval D         Prometheus scrape interval (default 15s)
-  --admin-token T             token for the gateway fault switch and the publisher admin API
-                              (default demo-admin-token)
   --state-dir DIR             where every process keeps its data and logs (default .demo)
+                              Its admin-token file (0600, random, created on the first run) holds
+                              the token of the gateway fault switch, the publisher dead-letter
+                              API and the control API: TOKEN=$(cat .demo/admin-token)
   --fresh                     wipe the state directory first
   -h, --help                  this text
 `;
@@ -48,7 +49,6 @@ export type DemoOptions = {
     control: number;
   };
   scrapeInterval: string;
-  adminToken: string;
   stateDir: string;
   fresh: boolean;
 };
@@ -70,7 +70,6 @@ export function parseDemoOptions(argv: string[]): DemoOptions | 'help' {
       'console-port': { type: 'string', default: '9300' },
       'control-port': { type: 'string', default: '9301' },
       'scrape-interval': { type: 'string', default: '15s' },
-      'admin-token': { type: 'string', default: 'demo-admin-token' },
       'state-dir': { type: 'string', default: '.demo' },
       fresh: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -104,11 +103,13 @@ export function parseDemoOptions(argv: string[]): DemoOptions | 'help' {
       control: port('control-port', values['control-port']),
     },
     scrapeInterval: values['scrape-interval'],
-    adminToken: values['admin-token'],
     stateDir: path.resolve(REPO_ROOT, values['state-dir']),
     fresh: values.fresh,
   };
 }
+
+/** The demo's admin token: one per state directory, never on a command line (drills read it here). */
+export const adminTokenFile = (stateDir: string) => path.join(stateDir, 'admin-token');
 
 /** Every port the demo will listen on, with the option that moves it. */
 export function portsInUse(options: DemoOptions): { port: number; what: string; option: string }[] {

@@ -1,7 +1,8 @@
-// `npm run drill -- <AlertName…> | --all [--time-scale N] [--control-url URL] [--admin-token T] [--out DIR]`
+// `npm run drill -- <AlertName…> | --all [--time-scale N] [--control-url URL] [--state-dir DIR] [--out DIR]`
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { REPO_ROOT } from '../stack/service.ts';
 import { DRILLS } from './drills.ts';
 import { drillMarkdown, runDrill, type DrillResult } from './run-drill.ts';
 import { connectToDemo, startDrillStack, type DrillTarget } from './target.ts';
@@ -17,7 +18,8 @@ its own stack. Writes drill.json and drill.md to --out.
   --time-scale N     start a private stack whose alert rules are scaled down N times (for: and
                      windows divided by N, thresholds unchanged), e.g. 10 for a quick rehearsal
   --control-url URL  the demo's control API (default http://127.0.0.1:9301)
-  --admin-token T    the demo's admin token (default demo-admin-token)
+  --state-dir DIR    the demo's state directory, whose admin-token file holds the token of its
+                     control and admin APIs (default .demo)
   --out DIR          where to write the report (default drill-results)
 `;
 
@@ -27,7 +29,7 @@ const { values, positionals } = parseArgs({
     all: { type: 'boolean', default: false },
     'time-scale': { type: 'string', default: '1' },
     'control-url': { type: 'string', default: 'http://127.0.0.1:9301' },
-    'admin-token': { type: 'string', default: 'demo-admin-token' },
+    'state-dir': { type: 'string', default: '.demo' },
     out: { type: 'string', default: 'drill-results' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -40,7 +42,7 @@ if (values.help || drills.length === 0 || unknown.length) {
   process.exit(values.help ? 0 : 2);
 }
 const timeScale = Number(values['time-scale']);
-let target: DrillTarget | undefined = timeScale === 1 ? await connectToDemo(values['control-url'], values['admin-token']) : undefined;
+let target: DrillTarget | undefined = timeScale === 1 ? await connectToDemo(values['control-url'], path.resolve(REPO_ROOT, values['state-dir'])) : undefined;
 if (target) console.log(`drilling the running demo (${values['control-url']})`);
 else {
   console.log(`starting a private stack${timeScale > 1 ? ` with the alert rules scaled down ${timeScale}x` : ' with the real alert rules'} ...`);

@@ -29,7 +29,8 @@ describe('drills', () => {
     const names = ['nats-port', 'nats-monitor-port', 'gateway-port', 'publisher-port', 'consumer-port', 'prometheus-port', 'alertmanager-port', 'receiver-port', 'console-port', 'control-port'];
     const ports = names.flatMap((name, i) => [`--${name}`, String(base + i * 100)]);
     const controlUrl = `http://127.0.0.1:${base + 900}`;
-    const demo = spawn(process.execPath, [path.join(REPO_ROOT, 'harness/demo/demo.ts'), ...ports, '--rate', '20', '--state-dir', tempDir('drill-demo')], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const stateDir = tempDir('drill-demo');
+    const demo = spawn(process.execPath, [path.join(REPO_ROOT, 'harness/demo/demo.ts'), ...ports, '--rate', '20', '--state-dir', stateDir], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let demoOutput = '';
     demo.stdout.on('data', (d) => (demoOutput += d));
     demo.stderr.on('data', (d) => (demoOutput += d));
@@ -37,7 +38,7 @@ describe('drills', () => {
     try {
       await waitFor('the demo to start', () => demoOutput.includes('Ctrl-C stops everything'), { timeoutMs: 90_000, intervalMs: 500 });
       const out = tempDir('drill-out');
-      const drill = await promisify(execFile)(process.execPath, [path.join(REPO_ROOT, 'harness/drill/cli.ts'), 'WebhookGatewayDown', '--control-url', controlUrl, '--out', out], { cwd: REPO_ROOT, timeout: 400_000 }).catch((e: { stdout: string; stderr: string }) => e);
+      const drill = await promisify(execFile)(process.execPath, [path.join(REPO_ROOT, 'harness/drill/cli.ts'), 'WebhookGatewayDown', '--control-url', controlUrl, '--state-dir', stateDir, '--out', out], { cwd: REPO_ROOT, timeout: 400_000 }).catch((e: { stdout: string; stderr: string }) => e);
       expect(drill.stdout).toContain('drilling the running demo');
       expect(drill.stdout).toContain('-- Runbook: Diagnosis');
       const [result] = JSON.parse(readFileSync(path.join(out, 'drill.json'), 'utf8')) as DrillResult[];

@@ -1,16 +1,18 @@
 // What a drill acts on: the running demo (through its control API) or a stack the drill starts
 // itself, optionally with the scaled-down rule set.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { loadRuleFile } from '../../alerts/lint/load-rule-files.ts';
 import type { Controlled, ControlInfo } from '../demo/control.ts';
+import { adminTokenFile } from '../demo/options.ts';
 import { buddyEvent } from '../load/event-factory.ts';
 import { runOpenModel } from '../load/open-model.ts';
 import { createEvent } from '../load/publisher-client.ts';
 import { startObservedStack } from '../stack/observed-stack.ts';
+import { randomToken, readTokenFile } from '../stack/token-file.ts';
 import { scaleDuration, scaleRuleFile } from './scale-rules.ts';
 
 export type DrillTarget = ControlInfo & {
@@ -22,7 +24,12 @@ export type DrillTarget = ControlInfo & {
   close(): Promise<void>;
 };
 
-export async function connectToDemo(controlUrl: string, adminToken: string): Promise<DrillTarget | undefined> {
+/** The demo running from `stateDir`, through its control API; undefined when none answers there. */
+export async function connectToDemo(controlUrl: string, stateDir: string): Promise<DrillTarget | undefined> {
+  // The demo's token lives in its state directory, never on a command line (harness/demo/options.ts).
+  const tokenFile = adminTokenFile(stateDir);
+  if (!existsSync(tokenFile)) return undefined;
+  const adminToken = readTokenFile(tokenFile);
   const headers = { authorization: `Bearer ${adminToken}` };
   let info: ControlInfo;
   try {
@@ -42,7 +49,7 @@ export async function connectToDemo(controlUrl: string, adminToken: string): Pro
 /** A private stack for drills, under a steady load of `rate` events/s. */
 export async function startDrillStack(options: { timeScale: number; rate?: number; dir?: string }): Promise<DrillTarget> {
   const dir = options.dir ?? mkdtempSync(path.join(tmpdir(), 'drill-'));
-  const adminToken = 'drill-admin-token';
+  const adminToken = randomToken();
   const scale = options.timeScale;
   let ruleFiles: string[] | undefined;
   if (scale > 1) {
@@ -68,7 +75,7 @@ export async function startDrillStack(options: { timeScale: number; rate?: numbe
     stages: [{ ratePerSecond: options.rate ?? 20, durationMs: 24 * 3600 * 1000 }],
     maxInFlight: 500,
     signal: abort.signal,
-    iteration: (i) => createEvent(stack.publisher.url, buddyEvent(i)),
+    iteration: (i) => createEvent(stack.publisher, buddyEvent(i)),
   });
   const service = (name: Controlled) => (name === 'nats' ? stack.nats : stack[name]);
   return {

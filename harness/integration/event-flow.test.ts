@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSecrets, signatureHeaders } from '../../app/signature/standard-webhooks.ts';
 import { ALL_METRICS, exposedSeriesNames, HTTP_SERVER_DURATION_METRIC } from '../../app/telemetry/metric-catalog.ts';
@@ -23,13 +23,23 @@ let stack: Stack;
 let nc: NatsConnection;
 
 async function streamMessages(): Promise<number> {
-  const jsm = await jetstreamManager(nc);
+  const jsm = await jetstreamManager(nc, { checkAPI: false });
   return (await jsm.streams.info('BUDDY_EVENTS')).state.messages;
+}
+
+function eventIdOf(body: string): string | undefined {
+  try {
+    const id = (JSON.parse(body) as { id?: unknown }).id;
+    return typeof id === 'string' ? id : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** POSTs straight to the gateway, signed unless told otherwise. */
 async function postWebhook(body: string, options: { contentType?: string; headers?: Record<string, string>; sign?: boolean; id?: string; timestamp?: number } = {}) {
-  const id = options.id ?? randomUUID();
+  // webhook-id is the event's id, as the publisher sends it (a body that is not an event gets any).
+  const id = options.id ?? eventIdOf(body) ?? randomUUID();
   const signed = options.sign === false ? {} : signatureHeaders(keys, id, options.timestamp ?? Math.floor(Date.now() / 1000), body);
   const res = await fetch(stack.webhookUrl, {
     method: 'POST',
@@ -41,7 +51,8 @@ async function postWebhook(body: string, options: { contentType?: string; header
 
 beforeAll(async () => {
   stack = await startStack({ dir: tempDir('flow'), signingSecret: secret });
-  nc = await connect({ servers: stack.nats.url });
+  // The publisher identity: it may publish events (a replay below) and read the stream's state.
+  nc = await stack.connectNats('publisher');
 }, 90_000);
 
 afterAll(async () => {
@@ -74,16 +85,23 @@ describe('publisher → gateway → JetStream → consumers', () => {
     expect(summary.p99_ms).toBeLessThan(5000);
   });
 
-  it('carries one W3C trace from the publisher through NATS to every consumer', async () => {
-    const created = await createEvent(stack.publisher.url, buddyEvent(7));
-    expect(created.ok).toBe(true);
+  it("carries the caller's W3C trace through the publisher, the gateway and NATS to every consumer", async () => {
+    const event = buddyEvent(7);
+    const callerTraceId = randomUUID().replaceAll('-', '');
+    const response = await fetch(`${stack.publisher.url}/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', traceparent: `00-${callerTraceId}-${'ab'.repeat(8)}-00` },
+      body: JSON.stringify(event),
+    });
+    expect(response.status).toBe(202);
+    const created = { id: event.id };
     await waitForAllDelivered(stack.consumerDbPath, new Set([created.id]));
     const { DatabaseSync } = await import('node:sqlite');
     const inbox = new DatabaseSync(stack.consumerDbPath, { readOnly: true });
     const traceIds = inbox.prepare('SELECT DISTINCT trace_id FROM processed WHERE event_id = ?').all(created.id) as { trace_id: string | null }[];
     inbox.close();
     expect(traceIds).toHaveLength(1);
-    expect(traceIds[0]!.trace_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(traceIds[0]!.trace_id).toBe(callerTraceId);
     const gatewayLog = execFileSync('grep', [created.id, stack.gateway.logFile], { encoding: 'utf8' });
     expect(gatewayLog).toContain(traceIds[0]!.trace_id!);
   });
@@ -150,6 +168,7 @@ describe('bad input is rejected with its status, reason and metric, and nothing 
     { name: 'malformed signature', send: () => postWebhook(JSON.stringify(valid()), { headers: { 'webhook-signature': 'v1,@@not-base64@@' } }), status: 401, reason: 'signature_malformed', outcome: 'unauthorized', signatureReason: 'malformed' },
     { name: 'wrong signature', send: () => postWebhook(JSON.stringify(valid()), { headers: { 'webhook-signature': `v1,${Buffer.alloc(32, 7).toString('base64')}` } }), status: 401, reason: 'signature_mismatch', outcome: 'unauthorized', signatureReason: 'mismatch' },
     { name: 'expired signature', send: () => postWebhook(JSON.stringify(valid()), { timestamp: now - 3600 }), status: 401, reason: 'signature_expired', outcome: 'unauthorized', signatureReason: 'expired' },
+    { name: 'webhook-id of another event', send: () => postWebhook(JSON.stringify(valid()), { id: randomUUID() }), status: 400, reason: 'webhook_id_mismatch', outcome: 'invalid' },
   ];
 
   it.each(cases)('$name → $status $reason', async (c) => {

@@ -10,16 +10,26 @@ import { createEvent } from '../load/publisher-client.ts';
 import { scrape, sumOf } from '../stack/scrape.ts';
 import { REPO_ROOT, serviceCommand, startService } from '../stack/service.ts';
 import { startStack, type Stack } from '../stack/stack.ts';
+import { randomToken } from '../stack/token-file.ts';
+import { parseSecrets, signatureHeaders } from '../../app/signature/standard-webhooks.ts';
 import { waitFor } from '../stack/wait.ts';
 import { tempDir, waitForAllDelivered } from './support.ts';
 
-const ADMIN_TOKEN = 'test-admin-token';
+const ADMIN_TOKEN = randomToken();
+const DRILL_TOKEN = randomToken();
 let stack: Stack;
 let otlp: Server;
 const otlpBodies: { path: string; body: Buffer }[] = [];
 
 async function health() {
   return (await (await fetch(`${stack.publisher.url}/health`)).json()) as { outbox: { depth: number }; deadLetter: { depth: number }; lastDelivery: { outcome: string; status: number | null } | null };
+}
+
+/** POSTs a webhook to `gatewayUrl` signed as the stack's publisher signs it: webhook-id is the event id. */
+function postSigned(gatewayUrl: string, event: { id: string }) {
+  const body = JSON.stringify(event);
+  const signed = signatureHeaders(parseSecrets(stack.signingSecret), event.id, Math.floor(Date.now() / 1000), body);
+  return fetch(`${gatewayUrl}/webhooks/buddy-events`, { method: 'POST', headers: { 'content-type': 'application/json', ...signed }, body });
 }
 
 function admin(pathname: string, init: RequestInit = {}, token: string | null = ADMIN_TOKEN) {
@@ -124,9 +134,9 @@ describe('gateway operations', () => {
     const limited = await startService('gateway', {
       name: 'gateway-limited',
       logDir: path.join(stack.dir, 'logs'),
-      env: { NATS_URL: stack.nats.url, WEBHOOK_RATE_LIMIT_ENABLED: 'true', WEBHOOK_RATE_LIMIT_PER_MINUTE: '2' },
+      env: { ...stack.natsEnv('gateway'), WEBHOOK_SIGNATURE_SECRET: stack.signingSecret, WEBHOOK_RATE_LIMIT_ENABLED: 'true', WEBHOOK_RATE_LIMIT_PER_MINUTE: '2' },
     });
-    const post = () => fetch(`${limited.url}/webhooks/buddy-events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(buddyEnvelope(4)) });
+    const post = () => postSigned(limited.url, buddyEnvelope(4));
     expect((await post()).status).toBe(202);
     expect((await post()).status).toBe(202);
     const third = await post();
@@ -144,9 +154,9 @@ describe('fault injection (drills)', () => {
   });
 
   it('with a token, fails, rejects or delays valid webhooks on request, and counts them as real', async () => {
-    const faulty = await startService('gateway', { name: 'gateway-faults', logDir: path.join(stack.dir, 'logs'), env: { NATS_URL: stack.nats.url, GATEWAY_ADMIN_TOKEN: 'drill' } });
-    const put = (faults: object, token = 'drill') => fetch(`${faulty.url}/admin/faults`, { method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(faults) });
-    const post = () => fetch(`${faulty.url}/webhooks/buddy-events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(buddyEnvelope(2)) });
+    const faulty = await startService('gateway', { name: 'gateway-faults', logDir: path.join(stack.dir, 'logs'), env: { ...stack.natsEnv('gateway'), WEBHOOK_SIGNATURE_SECRET: stack.signingSecret, GATEWAY_ADMIN_TOKEN: DRILL_TOKEN } });
+    const put = (faults: object, token = DRILL_TOKEN) => fetch(`${faulty.url}/admin/faults`, { method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(faults) });
+    const post = () => postSigned(faulty.url, buddyEnvelope(2));
     try {
       expect((await put({ errorRate: 1 }, 'wrong')).status).toBe(401);
       expect((await put({ errorRate: 2 })).status).toBe(422);
@@ -163,7 +173,7 @@ describe('fault injection (drills)', () => {
       const metrics = await scrape(faulty.url);
       expect(sumOf(metrics, 'webhook_gateway_errors_total', { reason: 'injected_fault' })).toBe(1);
       expect(sumOf(metrics, 'webhook_gateway_events_received_total', { outcome: 'invalid', reason: 'injected_rejection' })).toBe(1);
-      expect((await fetch(`${faulty.url}/admin/faults`, { method: 'DELETE', headers: { authorization: 'Bearer drill' } })).status).toBe(200);
+      expect((await fetch(`${faulty.url}/admin/faults`, { method: 'DELETE', headers: { authorization: `Bearer ${DRILL_TOKEN}` } })).status).toBe(200);
       expect((await post()).status).toBe(202);
     } finally {
       await faulty.stop();

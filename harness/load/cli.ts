@@ -5,6 +5,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { lineChart } from '../charts/svg-chart.ts';
 import { startStack, type Stack } from '../stack/stack.ts';
+import { readTokenFile } from '../stack/token-file.ts';
 import { httpOk } from '../stack/wait.ts';
 import { buddyEvent } from './event-factory.ts';
 import { runOpenModel } from './open-model.ts';
@@ -19,6 +20,7 @@ and counted. Writes load.json, load.md and load-latency.svg to --out.
 
   --preset P            sustained (50/s for --duration), burst (200 events in 10 s), ramp (25, 50, 100, …/s)
   --publisher-url URL   the publisher to drive (default http://127.0.0.1:3001, the demo's)
+  --api-token-file F    a file holding the publisher's PUBLISHER_API_TOKEN, when it has one
   --start-stack         start a private stack (nats-server, gateway, consumers, publisher) instead
   --rate N              sustained: events per second (default 50)
   --duration S          sustained: seconds (default 60)
@@ -29,12 +31,12 @@ and counted. Writes load.json, load.md and load-latency.svg to --out.
   --out DIR             where to write the results (default load-results)
 `;
 
-export async function runPreset(options: { preset: PresetName; publisherUrl: string; rate?: number; durationMs?: number; stageMs?: number; maxRate?: number; p99TargetMs?: number; maxInFlight?: number }) {
+export async function runPreset(options: { preset: PresetName; publisherUrl: string; apiToken?: string; rate?: number; durationMs?: number; stageMs?: number; maxRate?: number; p99TargetMs?: number; maxInFlight?: number }) {
   const stages = PRESETS[options.preset](options);
   const run = await runOpenModel({
     stages,
     maxInFlight: options.maxInFlight ?? 500,
-    iteration: (i) => createEvent(options.publisherUrl, buddyEvent(i)),
+    iteration: (i) => createEvent({ url: options.publisherUrl, apiToken: options.apiToken }, buddyEvent(i)),
   });
   const summary = summarizeLoad(run, stages, options.preset === 'ramp' ? (options.p99TargetMs ?? 250) : undefined);
   return { run, stages, summary };
@@ -63,6 +65,7 @@ async function main() {
     options: {
       preset: { type: 'string', default: 'sustained' },
       'publisher-url': { type: 'string', default: 'http://127.0.0.1:3001' },
+      'api-token-file': { type: 'string' },
       'start-stack': { type: 'boolean', default: false },
       rate: { type: 'string' },
       duration: { type: 'string' },
@@ -92,6 +95,7 @@ async function main() {
   const { run, summary } = await runPreset({
     preset: values.preset as PresetName,
     publisherUrl,
+    apiToken: values['api-token-file'] ? readTokenFile(values['api-token-file']) : undefined,
     rate: num(values.rate),
     durationMs: values.duration ? Number(values.duration) * 1000 : undefined,
     stageMs: values.stage ? Number(values.stage) * 1000 : undefined,

@@ -8,13 +8,19 @@ export type CreateResult =
   | { ok: true; id: string; status: number; duplicate: boolean }
   | { ok: false; id: string; status?: number; errorKind: 'http_4xx' | 'http_5xx' | 'timeout' | 'refused' | 'connection' };
 
+/** The publisher's address, and its API token when the stack set one (PUBLISHER_API_TOKEN). */
+export type PublisherEndpoint = { url: string; apiToken?: string };
+
 // A pool the size a busy application would keep; calls beyond it wait in the pool, and that wait counts in their latency.
 const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
 
-export async function createEvent(publisherUrl: string, event: CreateEventRequest, timeoutMs = 10_000): Promise<CreateResult> {
+export async function createEvent(publisher: string | PublisherEndpoint, event: CreateEventRequest, timeoutMs = 10_000): Promise<CreateResult> {
+  const { url, apiToken } = typeof publisher === 'string' ? { url: publisher, apiToken: undefined } : publisher;
   const body = JSON.stringify(event);
+  const headers: http.OutgoingHttpHeaders = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+  if (apiToken) headers.authorization = `Bearer ${apiToken}`;
   return await new Promise<CreateResult>((resolve) => {
-    const req = http.request(`${publisherUrl}/events`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+    const req = http.request(`${url}/events`, { method: 'POST', agent, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {

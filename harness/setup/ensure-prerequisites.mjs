@@ -22,6 +22,8 @@ const purpose = own.includes('--for') ? own[own.indexOf('--for') + 1] : 'test';
 // Debian packages and the binaries that prove each is installed.
 const DEBIAN = [
   { pkg: 'nats-server', bins: ['nats-server'], for: ['demo', 'test'] },
+  // Generates the CA and the server certificate NATS runs TLS with (app/bus/pki.ts).
+  { pkg: 'openssl', bins: ['openssl'], for: ['demo', 'test'] },
   { pkg: 'prometheus', bins: ['prometheus', 'promtool'], for: ['demo', 'test'] },
   { pkg: 'prometheus-alertmanager', bins: ['prometheus-alertmanager', 'amtool'], for: ['demo', 'test'] },
   // Headless browser tests (SLO report, console) drive Debian's Chromium through playwright-core.

@@ -1,7 +1,12 @@
 // A real nats-server with JetStream for tests, the demo and chaos runs: a container through
-// testcontainers when a container runtime exists, otherwise the local binary on free ports.
-import { existsSync, mkdirSync } from 'node:fs';
+// testcontainers when a container runtime exists, otherwise the local binary on free ports. With
+// `security` it runs the generated configuration (app/bus/server-config.ts): identities,
+// permissions, TLS for clients and for cluster routes; without, it is an open development server.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { BusLayout } from '../../app/bus/identities.ts';
+import type { NatsCredentials } from '../../app/bus/pki.ts';
+import { natsServerConfig, type NatsServerConfigOptions } from '../../app/bus/server-config.ts';
 import { freePort } from './ports.ts';
 import { killHard, spawnLogged, terminate, untilReady, type Spawned } from './processes.ts';
 import { waitFor } from './wait.ts';
@@ -19,6 +24,13 @@ export type NatsServer = {
   isRunning(): boolean;
 };
 
+export type NatsSecurity = {
+  credentials: NatsCredentials;
+  layout: BusLayout;
+  /** The JetStream storage budget of each node; unset: 75 % of the free disk. */
+  maxFileStoreBytes?: number;
+};
+
 export type NatsServerOptions = {
   dir: string;
   name?: string;
@@ -26,7 +38,28 @@ export type NatsServerOptions = {
   monitorPort?: number;
   /** Cluster membership: this node's route port and every node's route URL. */
   cluster?: { name: string; port: number; routes: string[] };
+  security?: NatsSecurity;
 };
+
+/** The server configuration of one node as the harness runs it: loopback ports, every identity. */
+export function harnessServerConfig(options: { name: string; port: number; monitorPort: number; storeDir: string; security: NatsSecurity; cluster?: NatsServerOptions['cluster']; host?: string; tlsDir?: string }): string {
+  const { credentials, layout } = options.security;
+  const host = options.host ?? '127.0.0.1';
+  const tlsDir = options.tlsDir;
+  const inTls = (file: string) => (tlsDir ? path.posix.join(tlsDir, path.basename(file)) : file);
+  const config: NatsServerConfigOptions = {
+    serverName: options.name,
+    listen: { host, port: options.port },
+    monitor: { host, port: options.monitorPort },
+    storeDir: options.storeDir,
+    maxFileStoreBytes: options.security.maxFileStoreBytes,
+    tls: { certFile: inTls(credentials.certFile), keyFile: inTls(credentials.keyFile), caFile: inTls(credentials.caFile) },
+    users: credentials.publicKeys,
+    layout,
+    cluster: options.cluster && { name: options.cluster.name, listen: { host, port: options.cluster.port }, routes: options.cluster.routes },
+  };
+  return natsServerConfig(config);
+}
 
 export async function startNatsServer(options: NatsServerOptions): Promise<NatsServer> {
   if (!options.cluster && (await containerRuntimeAvailable())) return await startNatsContainer(options);
@@ -39,9 +72,15 @@ async function startNatsBinary(options: NatsServerOptions): Promise<NatsServer> 
   const monitorPort = options.monitorPort ?? (await freePort());
   const storeDir = path.join(options.dir, name);
   mkdirSync(storeDir, { recursive: true });
-  const args = ['-a', '127.0.0.1', '-p', String(port), '-m', String(monitorPort), '-n', name, '-js', '-sd', storeDir];
+  let args = ['-a', '127.0.0.1', '-p', String(port), '-m', String(monitorPort), '-n', name, '-js', '-sd', storeDir];
   if (options.cluster) {
     args.push('--cluster_name', options.cluster.name, '--cluster', `nats://127.0.0.1:${options.cluster.port}`, '--routes', options.cluster.routes.join(','));
+  }
+  if (options.security) {
+    const configFile = path.join(options.dir, `${name}.conf`);
+    writeFileSync(configFile, harnessServerConfig({ name, port, monitorPort, storeDir, security: options.security, cluster: options.cluster }), { mode: 0o600 });
+    // Everything is in the file: `pgrep -af 'nats-server -c'` shows which one a process runs.
+    args = ['-c', configFile];
   }
   const monitorUrl = `http://127.0.0.1:${monitorPort}`;
   let proc: Spawned | undefined;
@@ -91,12 +130,21 @@ async function startNatsContainer(options: NatsServerOptions): Promise<NatsServe
   mkdirSync(storeDir, { recursive: true });
   type Started = Awaited<ReturnType<InstanceType<typeof GenericContainer>['start']>>;
   let container: Started | undefined;
+  let command = ['-js', '-sd', '/data', '-m', '8222', '-n', name];
+  const mounts = [{ source: storeDir, target: '/data' }];
+  if (options.security) {
+    // The same configuration with the container's paths and ports; the credentials directory is mounted read-only.
+    const configFile = path.join(options.dir, `${name}.container.conf`);
+    writeFileSync(configFile, harnessServerConfig({ name, port: 4222, monitorPort: 8222, host: '0.0.0.0', storeDir: '/data', tlsDir: '/etc/nats/tls', security: options.security }), { mode: 0o644 });
+    mounts.push({ source: configFile, target: '/etc/nats/nats.conf' }, { source: options.security.credentials.dir, target: '/etc/nats/tls' });
+    command = ['-c', '/etc/nats/nats.conf'];
+  }
   // Fixed host ports and a bind-mounted store, so a stopped server comes back at the same URL with its data.
   const start = async () => {
     container = await new GenericContainer('nats:2.10-alpine')
-      .withCommand(['-js', '-sd', '/data', '-m', '8222', '-n', name])
+      .withCommand(command)
       .withExposedPorts({ container: 4222, host: port }, { container: 8222, host: monitorPort })
-      .withBindMounts([{ source: storeDir, target: '/data' }])
+      .withBindMounts(mounts)
       .withWaitStrategy(Wait.forHttp('/healthz?js-enabled-only=true', 8222))
       .start();
   };
@@ -124,7 +172,7 @@ async function startNatsContainer(options: NatsServerOptions): Promise<NatsServe
  * A JetStream cluster of `size` nodes on loopback (the clustered topology), ready once it has
  * elected a JetStream meta leader.
  */
-export async function startNatsCluster(options: { dir: string; size?: number; ports?: number[]; monitorPorts?: number[] }): Promise<NatsServer[]> {
+export async function startNatsCluster(options: { dir: string; size?: number; ports?: number[]; monitorPorts?: number[]; security?: NatsSecurity }): Promise<NatsServer[]> {
   const size = options.size ?? 3;
   const routePorts = await Promise.all(Array.from({ length: size }, () => freePort()));
   const routes = routePorts.map((p) => `nats://127.0.0.1:${p}`);
@@ -136,6 +184,7 @@ export async function startNatsCluster(options: { dir: string; size?: number; po
         port: options.ports?.[i],
         monitorPort: options.monitorPorts?.[i],
         cluster: { name: 'event-bus', port: routePort, routes },
+        security: options.security,
       }),
     ),
   );

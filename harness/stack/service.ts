@@ -1,5 +1,6 @@
 // Runs one of our services (gateway, publisher, consumer) as a real process, exactly as
 // `npm run <service>` does: Node with the telemetry preload, configured by environment only.
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './ports.ts';
@@ -20,18 +21,38 @@ export type Service = {
   stop(): Promise<number | null>;
   /** SIGKILL: the crash case. */
   kill(): Promise<void>;
-  /** Starts (again); `overrides` add environment for this start only (e.g. a slow-consumer drill). */
+  /** Starts (again); `overrides` add environment for this start only (e.g. a slow-consumer drill).
+   *  Overrides that change what code Node loads are refused (see loaderAffectingKeys). */
   start(overrides?: Record<string, string>): Promise<void>;
   isRunning(): boolean;
+  /** The bearer token the publisher's POST /events requires, when the stack set one. */
+  apiToken?: string;
 };
+
+// Variables that make Node, or the dynamic linker under it, load other code or trust other
+// certificates. Any NODE_* is included: Node adds new ones, and none of our settings uses the prefix.
+const LOADER_AFFECTING = /^(NODE_.*|LD_.*|DYLD_.*|PATH|OPENSSL_CONF|OPENSSL_MODULES|SSL_CERT_(FILE|DIR))$/;
+
+/** The keys of `env` that would change what code a service runs: never taken from a restart request. */
+export function loaderAffectingKeys(env: Record<string, string>): string[] {
+  return Object.keys(env).filter((key) => LOADER_AFFECTING.test(key.toUpperCase()));
+}
 
 const PORT_VARIABLE: Record<ServiceKind, string> = { gateway: 'WEBHOOK_PORT', publisher: 'PUBLISHER_PORT', consumer: 'CONSUMER_PORT' };
 const HEALTH_PATH: Record<ServiceKind, string> = { gateway: '/health/all', publisher: '/health', consumer: '/health' };
 
-/** `telemetry: false` runs the service without the OpenTelemetry preload (the benchmark's baseline). */
+/**
+ * The node arguments of `npm run <kind>`: package.json is the one definition of how a service starts
+ * (V8 flags, telemetry preload, entry point). `telemetry: false` drops the preload (the benchmark's baseline).
+ */
 export function serviceCommand(kind: ServiceKind, telemetry = true): { command: string; args: string[] } {
-  const preload = telemetry ? ['--import', path.join(REPO_ROOT, 'app/telemetry/preload.ts')] : [];
-  return { command: process.execPath, args: [...preload, path.join(REPO_ROOT, `app/${kind}/main.ts`)] };
+  const script: string = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).scripts[kind];
+  const [node, ...words] = script.split(/\s+/);
+  if (node !== 'node') throw new Error(`package.json script "${kind}" must start with node: ${script}`);
+  const args = words.map((w) => (w.startsWith('./') || w.startsWith('app/') ? path.join(REPO_ROOT, w) : w));
+  const preload = args.indexOf('--import');
+  if (!telemetry && preload >= 0) args.splice(preload, 2);
+  return { command: process.execPath, args };
 }
 
 export async function startService(
@@ -47,6 +68,8 @@ export async function startService(
   let proc: Spawned | undefined;
 
   const start = async (overrides: Record<string, string> = {}) => {
+    const refused = loaderAffectingKeys(overrides);
+    if (refused.length) throw new Error(`refusing to start ${name} with ${refused.join(', ')}: it would change what code Node loads`);
     proc = spawnLogged(command, args, { env: { ...env, ...overrides }, cwd: REPO_ROOT, logFile });
     const readyPath = options.waitForHealthy === false ? '/metrics' : HEALTH_PATH[kind];
     await untilReady(proc, name, `${url}${readyPath}`, { logFile });

@@ -5,6 +5,7 @@
 // names the instance, so several publishers can share one outbox without two sending the same row
 // at once, and a row whose publisher died is due again when the lease ends (or at once, when that
 // instance restarts under the same id).
+import type { FileGuard } from '../../storage/file-guard.ts';
 import type { DeadLetterRow, DualPathRow, NewOutboxRow, OutboxRow } from '../outbox-row.ts';
 import type { Settlement } from '../settle.ts';
 
@@ -12,6 +13,8 @@ export type OutboxCounts = { outbox: number; deadLetter: number };
 
 export type OutboxStore<Tx> = {
   kind: 'sqlite' | 'postgres';
+  /** SQLite: whether the open file is still the one at its path (insert() throws DatabaseFileError when not). */
+  fileGuard?: FileGuard;
   /** Writes rows inside the caller's open transaction: they commit or roll back with it. */
   insertIn(tx: Tx, rows: readonly NewOutboxRow[], now: number): Promise<boolean[]>;
   /** Writes rows in one transaction of its own; durable when it resolves. */

@@ -6,7 +6,8 @@
 // Its commits (claims, settlements) use synchronous=NORMAL: losing one to a power cut only makes a
 // delivered event due again, and the event id deduplicates it downstream. Inserts stay FULL.
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { inTransaction, openDurableDatabase } from '../../storage/sqlite.ts';
+import { guardFile } from '../../storage/file-guard.ts';
+import { assertDatabaseIntact, inTransaction, openDurableDatabase } from '../../storage/sqlite.ts';
 import type { DeadLetterRow, DualPathRow, NewOutboxRow, OutboxRow } from '../outbox-row.ts';
 import { pathsOf } from '../outbox-row.ts';
 import type { Settlement } from '../settle.ts';
@@ -66,15 +67,25 @@ function migrate(db: DatabaseSync): void {
 }
 
 export type SqliteOutboxOptions = {
-  /** Opened by the store when a path is given; the application's own connection otherwise. */
+  /** Opened by the store when a path is given (and checked with PRAGMA quick_check); the application's own connection otherwise. */
   database: DatabaseSync | string;
 };
 
 export function sqliteOutbox(options: SqliteOutboxOptions): OutboxStore<DatabaseSync> & { appDb: DatabaseSync } {
   const appDb = typeof options.database === 'string' ? openDurableDatabase(options.database) : options.database;
+  if (typeof options.database === 'string') {
+    try {
+      assertDatabaseIntact(appDb, options.database);
+    } catch (err) {
+      appDb.close();
+      throw err;
+    }
+  }
   const location = appDb.location();
   // An in-memory database cannot be opened twice: then there is one connection (tests, Phase 1 reproduction).
-  const db = location ? openDurableDatabase(location) : appDb;
+  // The file is ours (set up by the first connection) or the application's (its modes are its call).
+  const db = location ? openDurableDatabase(location, { makePrivate: false }) : appDb;
+  const fileGuard = location ? guardFile(location) : undefined;
   migrate(db);
   // A write lock is never held across an await here, so a short wait suffices; a longer one would
   // stall the event loop while the application holds its own transaction open across an await.
@@ -131,19 +142,24 @@ export function sqliteOutbox(options: SqliteOutboxOptions): OutboxStore<Database
   return {
     kind: 'sqlite',
     appDb,
+    fileGuard,
     async insertIn(tx, rows, now) {
+      fileGuard?.assertInPlace();
       return insertRows(tx, rows, now);
     },
     async insert(rows, now) {
       // The store's own connection: never joins a transaction the application has open on its own.
       db.exec('PRAGMA synchronous = FULL');
+      let inserted: boolean[];
       try {
-        return inTransaction(db, () => insertRows(db, rows, now));
+        inserted = inTransaction(db, () => insertRows(db, rows, now));
       } finally {
-        // A write lock is never held across an await here, so a short wait suffices; a longer one would
-  // stall the event loop while the application holds its own transaction open across an await.
-  if (db !== appDb) db.exec('PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 200');
+        if (db !== appDb) db.exec('PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 200');
       }
+      // Committed, but to the file at the path? A deleted file takes commits that no restart finds,
+      // so the caller must not take them as durable.
+      fileGuard?.assertInPlace();
+      return inserted;
     },
     async claimDue({ now, limit, leaseUntil, owner }) {
       if (!anyDue.get(now)) return [];

@@ -1,18 +1,19 @@
 // The publisher's direct JetStream transport (Phase 2): publish, wait for the PubAck, and report it
 // in the same terms as a webhook attempt, so retries, dead letters and metrics work unchanged.
 import { jetstream } from '@nats-io/jetstream';
-import { connectToBus, type BusConnection } from '../../bus/connection.ts';
+import { connectToBus, type BusAccess, type BusConnection } from '../../bus/connection.ts';
 import { BusPublishError, publishEvent } from '../../bus/publish-event.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 import type { Transport } from '../transport.ts';
 
-export type NatsTransportOptions = { servers: string[]; stream: string; subjectPrefix: string; timeoutMs: number; logger: Logger };
+/** `nkey` and `tls`: the publisher identity's seed file and the CA (see app/config/nats-settings.ts). */
+export type NatsTransportOptions = BusAccess & { stream: string; subjectPrefix: string; timeoutMs: number; logger: Logger };
 
 export function natsTransport(options: NatsTransportOptions): Transport {
   let connecting: Promise<BusConnection> | undefined;
   let bus: BusConnection | undefined;
   // Connected on first use: a publisher that never leaves the webhook transport never opens NATS.
-  const connection = () => (connecting ??= connectToBus({ servers: options.servers, name: 'buddy-publisher', logger: options.logger }).then((b) => (bus = b)));
+  const connection = () => (connecting ??= connectToBus({ servers: options.servers, nkey: options.nkey, tls: options.tls, identity: 'publisher', name: 'buddy-publisher', logger: options.logger }).then((b) => (bus = b)));
   return {
     name: 'nats',
     async send(row) {

@@ -4,6 +4,10 @@ import type { KeyObject } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import { signatureHeaders } from '../../signature/standard-webhooks.ts';
+import { currentTraceHeaders } from '../../telemetry/trace-context.ts';
+import { observedGauge } from '../../telemetry/instruments.ts';
+import { createLogger, type Logger } from '../../telemetry/logger.ts';
+import { METRICS } from '../../telemetry/metric-catalog.ts';
 import type { AttemptResult } from '../retry-policy.ts';
 import type { Transport } from '../transport.ts';
 import { createGatewayRotation } from './gateway-rotation.ts';
@@ -17,8 +21,7 @@ export type WebhookRequest = {
   nowSeconds: number;
 };
 
-// node:http with a keep-alive pool rather than fetch: a third of the CPU per request (npm run bench),
-// and the OpenTelemetry http instrumentation still injects the trace context.
+// node:http with a keep-alive pool rather than fetch: a third of the CPU per request (npm run bench).
 const agents = { 'http:': new http.Agent({ keepAlive: true, maxSockets: 512 }), 'https:': new https.Agent({ keepAlive: true, maxSockets: 512 }) };
 
 export async function sendWebhook(request: WebhookRequest): Promise<AttemptResult> {
@@ -27,6 +30,7 @@ export async function sendWebhook(request: WebhookRequest): Promise<AttemptResul
   // while webhook-id stays the event id so the gateway can deduplicate.
   if (request.keys.length > 0) Object.assign(headers, signatureHeaders(request.keys, request.eventId, request.nowSeconds, request.body));
   else headers['webhook-id'] = request.eventId;
+  Object.assign(headers, currentTraceHeaders());
   const url = new URL(request.url);
   const client = url.protocol === 'https:' ? https : http;
   return await new Promise<AttemptResult>((resolve) => {
@@ -52,11 +56,27 @@ export type WebhookTransportOptions = {
   keys: readonly KeyObject[];
   timeoutMs: number;
   now?: () => number;
+  /** Where the one warning about unsigned requests goes. */
+  logger?: Logger;
 };
 
+export const UNSIGNED_WARNING = 'no signing secret (CSR_WEBHOOK_SECRET): webhooks go out unsigned, and a gateway that validates signatures (its default) rejects every one';
+
+// The process's webhook transports, for the signing gauge: 0 as soon as one of them sends unsigned.
+const signingOf = { transports: 0, unsigned: 0, observed: false };
+
+/** Created once per start: says once, and as a gauge for as long as it runs, whether requests are signed. */
 export function webhookTransport(options: WebhookTransportOptions): Transport {
   const gateways = createGatewayRotation(options.urls);
   const now = options.now ?? Date.now;
+  const signing = options.keys.length > 0;
+  signingOf.transports++;
+  if (!signing) signingOf.unsigned++;
+  if (!signingOf.observed) {
+    signingOf.observed = true;
+    observedGauge(METRICS.publisherSigningEnabled, () => [[{}, signingOf.unsigned === 0 ? 1 : 0]]);
+  }
+  if (!signing) (options.logger ?? createLogger('publisher')).warn({ setting: 'insecure' }, UNSIGNED_WARNING);
   return {
     name: 'webhook',
     async send(row, attempt) {

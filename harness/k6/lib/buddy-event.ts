@@ -27,11 +27,15 @@ export function buddyEvent(sequence: number) {
 }
 
 export const PUBLISHER_URL = __ENV.PUBLISHER_URL ?? 'http://127.0.0.1:3001';
+// The publisher's PUBLISHER_API_TOKEN, which compose turns on: read from a file (a compose secret),
+// as the services read theirs. open() works only here, in k6's init context.
+const API_TOKEN = __ENV.PUBLISHER_API_TOKEN_FILE ? open(__ENV.PUBLISHER_API_TOKEN_FILE).trim() : undefined;
+const HEADERS: Record<string, string> = API_TOKEN ? { 'content-type': 'application/json', authorization: `Bearer ${API_TOKEN}` } : { 'content-type': 'application/json' };
 
 /** One iteration: create an event through the publisher API (202 Accepted). */
 export function createEvent(sequence: number): boolean {
   const res = http.post(`${PUBLISHER_URL}/events`, JSON.stringify(buddyEvent(sequence)), {
-    headers: { 'content-type': 'application/json' },
+    headers: HEADERS,
     tags: { name: 'POST /events' },
   });
   return res.status === 202;

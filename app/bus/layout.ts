@@ -1,0 +1,6 @@
+// The bus as every default names it: the stream, its subjects, and the durables of the three
+// consumers. The server configuration's permissions are written against it.
+import { CONSUMER_NAMES } from '../consumer/handlers/index.ts';
+import type { BusLayout } from './identities.ts';
+
+export const EVENT_BUS_LAYOUT: BusLayout = { stream: 'BUDDY_EVENTS', subjectPrefix: 'buddy-events', durables: CONSUMER_NAMES };

@@ -1,0 +1,95 @@
+// The publisher service's own HTTP surface, as a real process: the event API's bearer token (read
+// from PUBLISHER_API_TOKEN_FILE), problem+json for admin errors, and the refusal of weak tokens.
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newSecret, tempDir } from '../../harness/integration/support.ts';
+import { buddyEvent } from '../../harness/load/event-factory.ts';
+import { createEvent } from '../../harness/load/publisher-client.ts';
+import { scrape, sumOf } from '../../harness/stack/scrape.ts';
+import { startService, type Service } from '../../harness/stack/service.ts';
+import { randomToken } from '../../harness/stack/token-file.ts';
+import { PROBLEM_CONTENT_TYPE } from '../http/problem-details.ts';
+
+const apiToken = randomToken();
+const adminToken = randomToken();
+let dir: string;
+let publisher: Service;
+
+const baseEnv = () => ({
+  // Delivery off: these tests are about the API, and nothing listens at that URL.
+  CSR_WEBHOOK_URL: 'http://127.0.0.1:9/webhooks/buddy-events',
+  CSR_WEBHOOK_ENABLED: 'false',
+  CSR_WEBHOOK_SECRET: newSecret(),
+  PUBLISHER_OUTBOX_PATH: path.join(dir, 'outbox.sqlite'),
+});
+const depth = async () => ((await (await fetch(`${publisher.url}/health`)).json()) as { outbox: { depth: number } }).outbox.depth;
+const postEvent = (headers: Record<string, string>) =>
+  fetch(`${publisher.url}/events`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(buddyEvent(1)) });
+
+beforeAll(async () => {
+  dir = tempDir('publisher-app');
+  const tokenFile = path.join(dir, 'api-token');
+  writeFileSync(tokenFile, `${apiToken}\n`, { mode: 0o600 });
+  publisher = await startService('publisher', { logDir: dir, env: { ...baseEnv(), PUBLISHER_API_TOKEN_FILE: tokenFile, PUBLISHER_ADMIN_TOKEN: adminToken } });
+  publisher.apiToken = apiToken;
+});
+
+afterAll(async () => {
+  await publisher?.stop();
+});
+
+describe('the event API with PUBLISHER_API_TOKEN', () => {
+  it('answers 401 problem+json without the token, counts and logs it, and queues nothing', async () => {
+    const attempts: Record<string, string>[] = [{}, { authorization: `Bearer ${randomToken()}` }, { authorization: `Bearer ${adminToken}` }, { authorization: apiToken }];
+    for (const headers of attempts) {
+      const res = await postEvent(headers);
+      expect(res.status, JSON.stringify(headers)).toBe(401);
+      expect(res.headers.get('content-type')).toContain(PROBLEM_CONTENT_TYPE);
+      expect(res.headers.get('www-authenticate')).toBe('Bearer');
+      expect(await res.json()).toMatchObject({ status: 401, reason: 'api_unauthorized' });
+    }
+    expect(await depth()).toBe(0);
+    expect(sumOf(await scrape(publisher.url), 'webhook_publisher_requests_rejected_total', { reason: 'api_unauthorized' })).toBe(4);
+    expect(readFileSync(publisher.logFile, 'utf8')).toContain('"reason":"api_unauthorized"');
+  });
+
+  it('accepts the event from a client that sends the token', async () => {
+    const result = await createEvent(publisher, buddyEvent(2));
+    expect(result).toMatchObject({ ok: true, status: 202 });
+    expect(await depth()).toBe(1);
+    // The same client without it is refused: the token is what made the difference.
+    expect(await createEvent(publisher.url, buddyEvent(3))).toMatchObject({ ok: false, status: 401 });
+  });
+});
+
+describe('the admin API', () => {
+  it('answers malformed JSON with problem+json, not an HTML stack trace, and replays nothing', async () => {
+    const res = await fetch(`${publisher.url}/admin/dead-letters/replay`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: '{"ids": [' });
+    const text = await res.text();
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toContain(PROBLEM_CONTENT_TYPE);
+    expect(JSON.parse(text)).toMatchObject({ status: 400, reason: 'malformed_json' });
+    expect(text).not.toMatch(/<html|<pre>|\bat \S+ \(/i);
+    expect(sumOf(await scrape(publisher.url), 'webhook_publisher_requests_rejected_total', { reason: 'malformed_json' })).toBe(1);
+  });
+
+  it('refuses the API token: the two credentials are not interchangeable', async () => {
+    const res = await fetch(`${publisher.url}/admin/dead-letters`, { headers: { authorization: `Bearer ${apiToken}` } });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ reason: 'admin_unauthorized' });
+  });
+});
+
+describe('start-up', () => {
+  it.each([
+    ['the published demo token', { PUBLISHER_ADMIN_TOKEN: 'demo-admin-token' }],
+    ['a short admin token', { PUBLISHER_ADMIN_TOKEN: 'x'.repeat(31) }],
+    ['a short API token', { PUBLISHER_API_TOKEN: 'short' }],
+  ])('stops with exit code 78 on %s', async (what, env) => {
+    const name = `publisher-refused-${what.replace(/\W+/g, '-')}`;
+    const started = startService('publisher', { logDir: dir, name, env: { ...baseEnv(), PUBLISHER_OUTBOX_PATH: path.join(dir, `${name}.sqlite`), ...env } });
+    await expect(started).rejects.toThrow(/exited with 78/);
+    expect(readFileSync(path.join(dir, `${name}.log`), 'utf8')).toContain(`${Object.keys(env)[0]}: `);
+  });
+});
