@@ -5,11 +5,11 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { loadRuleFile, ruleFilePaths } from '../alerts/lint/load-rule-files.ts';
+import { loadRuleFile, ruleFilePaths } from '../observability/load-rule-files.ts';
 import { startAlertReceiver, type AlertReceiver } from '../harness/alert-receiver/receiver.ts';
 import { tempDir } from '../harness/integration/support.ts';
 import { startAlertmanager, type Alertmanager } from '../harness/stack/alertmanager.ts';
-import { REPO_ROOT } from '../harness/stack/service.ts';
+import { REPO_ROOT } from '../observability/repo-root.ts';
 import { waitFor } from '../harness/stack/wait.ts';
 import { DEMO_CONFIG, PRODUCTION_CONFIG, renderDemoConfig } from './demo-config.ts';
 
@@ -52,11 +52,12 @@ describe('alertmanager configuration', () => {
     const secretKeys = /^(api_url|routing_key|service_key|api_key|api_secret|token|password|bot_token|webhook_url)$/;
     const found: string[] = [];
     const walk = (value: unknown, at: string) => {
-      if (Array.isArray(value)) value.forEach((v, i) => walk(v, `${at}[${i}]`));
-      else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) {
-        if (secretKeys.test(k) || /^slack_api_url$/.test(k)) found.push(`${at}.${k}`);
-        walk(v, `${at}.${k}`);
-      }
+      if (Array.isArray(value)) for (const [i, v] of value.entries()) walk(v, `${at}[${i}]`);
+      else if (value && typeof value === 'object')
+        for (const [k, v] of Object.entries(value)) {
+          if (secretKeys.test(k) || /^slack_api_url$/.test(k)) found.push(`${at}.${k}`);
+          walk(v, `${at}.${k}`);
+        }
     };
     const config = parse(readFileSync(path.join(REPO_ROOT, PRODUCTION_CONFIG), 'utf8'));
     walk(config, '');
@@ -81,7 +82,14 @@ describe('alertmanager configuration', () => {
       for (const labels of sets) {
         const expected = RECEIVERS_BY_SEVERITY[labels.severity];
         expect(expected, `${labels.alertname} has severity ${labels.severity}`).toBeDefined();
-        const result = amtool(['config', 'routes', 'test', `--config.file=${file}`, `--verify.receivers=${expected!.join(',')}`, ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)]);
+        const result = amtool([
+          'config',
+          'routes',
+          'test',
+          `--config.file=${file}`,
+          `--verify.receivers=${expected!.join(',')}`,
+          ...Object.entries(labels).map(([k, v]) => `${k}=${v}`),
+        ]);
         expect(result.code, `${file} ${labels.alertname}: ${result.out}`).toBe(0);
       }
     }
@@ -92,14 +100,32 @@ describe('alertmanager configuration', () => {
     const data = {
       receiver: 'slack-alerts',
       status: 'firing',
-      alerts: [{ status: 'firing', labels: { alertname: 'WebhookGatewayDown', severity: 'critical', service: 'gateway' }, annotations: { summary: 'The webhook gateway is down or cannot be scraped.', description: 'up = 0', runbook_url: 'https://runbooks.test/WebhookGatewayDown.md', dashboard: 'http://grafana.test/d/x?viewPanel=7' } }],
+      alerts: [
+        {
+          status: 'firing',
+          labels: { alertname: 'WebhookGatewayDown', severity: 'critical', service: 'gateway' },
+          annotations: {
+            summary: 'The webhook gateway is down or cannot be scraped.',
+            description: 'up = 0',
+            runbook_url: 'https://runbooks.test/WebhookGatewayDown.md',
+            dashboard: 'http://grafana.test/d/x?viewPanel=7',
+          },
+        },
+      ],
       groupLabels: { alertname: 'WebhookGatewayDown' },
       commonLabels: { alertname: 'WebhookGatewayDown', severity: 'critical', service: 'gateway' },
       commonAnnotations: {},
       externalURL: 'http://alertmanager.test',
     };
     writeFileSync(path.join(dir, 'data.json'), JSON.stringify(data));
-    const render = (name: string) => amtool(['template', 'render', '--template.glob=alertmanager/templates/*.tmpl', `--template.text={{ template "${name}" . }}`, `--template.data=${path.join(dir, 'data.json')}`]);
+    const render = (name: string) =>
+      amtool([
+        'template',
+        'render',
+        '--template.glob=alertmanager/templates/*.tmpl',
+        `--template.text={{ template "${name}" . }}`,
+        `--template.data=${path.join(dir, 'data.json')}`,
+      ]);
     expect(render('event-bus.title').out).toContain('[FIRING:1] WebhookGatewayDown (gateway)');
     const text = render('event-bus.slack.text').out;
     expect(text).toContain('<https://runbooks.test/WebhookGatewayDown.md|Runbook>');
@@ -131,13 +157,33 @@ describe('inhibition on a real Alertmanager', () => {
   }
 
   async function post(am: Alertmanager, alerts: { alertname: string; severity: string; service: string }[]) {
-    const body = alerts.map((labels) => ({ labels, annotations: { summary: `${labels.alertname}.`, runbook_url: `https://runbooks.test/${labels.alertname}.md` }, startsAt: new Date().toISOString() }));
-    const res = await fetch(`${am.url}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const body = alerts.map((labels) => ({
+      labels,
+      annotations: { summary: `${labels.alertname}.`, runbook_url: `https://runbooks.test/${labels.alertname}.md` },
+      startsAt: new Date().toISOString(),
+    }));
+    const res = await fetch(`${am.url}/api/v2/alerts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     expect(res.status).toBe(200);
   }
 
   const query = (am: Alertmanager, inhibited: boolean) =>
-    (JSON.parse(amtool(['alert', 'query', `--alertmanager.url=${am.url}`, '-o', 'json', inhibited ? '--inhibited' : '--active', ...(inhibited ? ['--no-active'] : [])]).out) as { labels: { alertname: string } }[])
+    (
+      JSON.parse(
+        amtool([
+          'alert',
+          'query',
+          `--alertmanager.url=${am.url}`,
+          '-o',
+          'json',
+          inhibited ? '--inhibited' : '--active',
+          ...(inhibited ? ['--no-active'] : []),
+        ]).out,
+      ) as { labels: { alertname: string } }[]
+    )
       .map((a) => a.labels.alertname)
       .sort();
 
@@ -152,7 +198,12 @@ describe('inhibition on a real Alertmanager', () => {
       { alertname: 'WebhookEventLagHigh', severity: 'warning', service: 'consumer' },
     ]);
     await waitFor('inhibitions to apply', () => query(am, true).length === 4, { timeoutMs: 10_000 });
-    expect(query(am, true)).toEqual(['WebhookProcessingLatencyHigh', 'WebhookPublisherDeliveryErrors', 'WebhookPublisherQueueBacklog', 'WebhookPublisherRetriesHigh']);
+    expect(query(am, true)).toEqual([
+      'WebhookProcessingLatencyHigh',
+      'WebhookPublisherDeliveryErrors',
+      'WebhookPublisherQueueBacklog',
+      'WebhookPublisherRetriesHigh',
+    ]);
     expect(query(am, false)).toEqual(['WebhookEventLagHigh', 'WebhookGatewayDown']);
   });
 
@@ -170,10 +221,16 @@ describe('inhibition on a real Alertmanager', () => {
   });
 
   it('delivers critical alerts to the PagerDuty and Slack stand-ins of the demo receiver', async () => {
-    await waitFor('critical notifications', () => {
-      const receivers = new Set(receiver.notifications.filter((n) => n.alerts.some((a) => a.labels.alertname === 'WebhookGatewayDown')).map((n) => n.receiver));
-      return receivers.has('pagerduty') && receivers.has('slack-critical');
-    }, { timeoutMs: 30_000 });
+    await waitFor(
+      'critical notifications',
+      () => {
+        const receivers = new Set(
+          receiver.notifications.filter((n) => n.alerts.some((a) => a.labels.alertname === 'WebhookGatewayDown')).map((n) => n.receiver),
+        );
+        return receivers.has('pagerduty') && receivers.has('slack-critical');
+      },
+      { timeoutMs: 30_000 },
+    );
     // Inhibited alerts are never notified.
     expect(receiver.notifications.flatMap((n) => n.alerts.map((a) => a.labels.alertname))).not.toContain('WebhookPublisherQueueBacklog');
   });

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
-import { REPO_ROOT } from '../harness/stack/service.ts';
+import { REPO_ROOT } from '../observability/repo-root.ts';
 
 export const PRODUCTION_CONFIG = 'alertmanager/alertmanager.yml';
 export const DEMO_CONFIG = 'alertmanager/alertmanager.demo.yml';
@@ -18,7 +18,9 @@ type AlertmanagerConfig = {
 };
 
 export function demoConfig(production: AlertmanagerConfig, receiverUrl: string): AlertmanagerConfig {
-  const global = Object.fromEntries(Object.entries(production.global ?? {}).filter(([key]) => !/^(slack|pagerduty|opsgenie|wechat|victorops|telegram)_/.test(key)));
+  const global = Object.fromEntries(
+    Object.entries(production.global ?? {}).filter(([key]) => !/^(slack|pagerduty|opsgenie|wechat|victorops|telegram)_/.test(key)),
+  );
   return {
     ...production,
     global,

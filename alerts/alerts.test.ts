@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { REPO_ROOT } from '../harness/stack/service.ts';
+import { REPO_ROOT } from '../observability/repo-root.ts';
 
 const run = (args: string[], cwd = path.join(REPO_ROOT, 'alerts')) => {
   try {
@@ -37,12 +37,19 @@ describe('alert rules', () => {
     ['event-bus.rules.yml', 'event-bus.test.yml', 10],
     ['security.rules.yml', 'security.test.yml', 5],
   ])('test every alert of %s at its boundary, healthy, and with no traffic', (rulesFile, testFile, count) => {
-    const rules = (parse(readFileSync(path.join(REPO_ROOT, 'alerts', rulesFile), 'utf8')) as { groups: { rules: { alert: string }[] }[] }).groups.flatMap((g) => g.rules.map((r) => r.alert));
-    const tests = (parse(readFileSync(path.join(REPO_ROOT, 'alerts', testFile), 'utf8')) as { tests: { name: string }[] }).tests.map((t) => t.name);
+    const rules = (
+      parse(readFileSync(path.join(REPO_ROOT, 'alerts', rulesFile), 'utf8')) as { groups: { rules: { alert: string }[] }[] }
+    ).groups.flatMap((g) => g.rules.map((r) => r.alert));
+    const tests = (parse(readFileSync(path.join(REPO_ROOT, 'alerts', testFile), 'utf8')) as { tests: { name: string }[] }).tests.map(
+      (t) => t.name,
+    );
     expect(rules).toHaveLength(count);
     for (const alert of rules) {
       for (const kind of ['boundary', 'healthy', 'no traffic']) {
-        expect(tests.some((t) => t.startsWith(`${alert} ${kind}`)), `${alert}: ${kind} test`).toBe(true);
+        expect(
+          tests.some((t) => t.startsWith(`${alert} ${kind}`)),
+          `${alert}: ${kind} test`,
+        ).toBe(true);
       }
     }
   });

@@ -12,7 +12,7 @@ import { createEvent } from '../harness/load/publisher-client.ts';
 import type { Alertmanager } from '../harness/stack/alertmanager.ts';
 import { startObservedStack, type ObservedStack } from '../harness/stack/observed-stack.ts';
 import type { Prometheus } from '../harness/stack/prometheus.ts';
-import { REPO_ROOT } from '../harness/stack/service.ts';
+import { REPO_ROOT } from '../observability/repo-root.ts';
 import type { Stack } from '../harness/stack/stack.ts';
 import { waitFor } from '../harness/stack/wait.ts';
 import { startConsole, type Console } from './console/server.ts';
@@ -38,20 +38,38 @@ async function instant(expr: string) {
 
 beforeAll(async () => {
   // Dual transport, so the migration panels have data too.
-  observed = await startObservedStack({ dir: tempDir('dashboards-e2e'), signingSecret: newSecret(), scrapeInterval: '2s', evaluationInterval: '2s', publisherEnv: { PUBLISHER_TRANSPORT: 'dual' } });
+  observed = await startObservedStack({
+    dir: tempDir('dashboards-e2e'),
+    signingSecret: newSecret(),
+    scrapeInterval: '2s',
+    evaluationInterval: '2s',
+    publisherEnv: { PUBLISHER_TRANSPORT: 'dual' },
+  });
   ({ stack, alertmanager, prometheus } = observed);
-  await waitFor('rule groups to load', async () => ((await (await fetch(`${prometheus.url}/api/v1/rules`)).json()) as { data: { groups: unknown[] } }).data.groups.length >= 6);
+  await waitFor(
+    'rule groups to load',
+    async () => ((await (await fetch(`${prometheus.url}/api/v1/rules`)).json()) as { data: { groups: unknown[] } }).data.groups.length >= 6,
+  );
   consoleServer = await startConsole({ prometheusUrl: prometheus.url, alertmanagerUrl: alertmanager.url, rateInterval: '30s' });
   // 50 events/s through the publisher, and two unsigned webhooks a second straight at the gateway,
   // so the signature-failure series move and WebhookSignatureFailures goes pending (ALERTS has data).
   loadDone = Promise.all([
-    runOpenModel({ stages: [{ ratePerSecond: 50, durationMs: 600_000 }], maxInFlight: 200, signal: load.signal, iteration: (i) => createEvent(stack.publisher.url, buddyEvent(i)) }),
+    runOpenModel({
+      stages: [{ ratePerSecond: 50, durationMs: 600_000 }],
+      maxInFlight: 200,
+      signal: load.signal,
+      iteration: (i) => createEvent(stack.publisher.url, buddyEvent(i)),
+    }),
     runOpenModel({
       stages: [{ ratePerSecond: 2, durationMs: 600_000 }],
       maxInFlight: 10,
       signal: load.signal,
       iteration: async () => {
-        const res = await fetch(stack.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(buddyEnvelope(1)) });
+        const res = await fetch(stack.webhookUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(buddyEnvelope(1)),
+        });
         await res.arrayBuffer();
         return { ok: res.status === 401 };
       },
@@ -68,17 +86,28 @@ afterAll(async () => {
 
 describe('dashboards against a real Prometheus under load', () => {
   it('every query of every panel returns data', async () => {
-    const targets = dashboards.flatMap((d) => d.panels.flatMap((p) => p.targets.map((t) => ({ where: `${d.uid} panel ${p.id} "${p.title}" ${t.refId}`, expr: expandVariables(t.expr, { __rate_interval: '30s' }) }))));
+    const targets = dashboards.flatMap((d) =>
+      d.panels.flatMap((p) =>
+        p.targets.map((t) => ({
+          where: `${d.uid} panel ${p.id} "${p.title}" ${t.refId}`,
+          expr: expandVariables(t.expr, { __rate_interval: '30s' }),
+        })),
+      ),
+    );
     expect(targets.length).toBeGreaterThan(25);
     let empty: string[] = [];
-    await waitFor('every panel query to return data', async () => {
-      empty = [];
-      for (const t of targets) {
-        const result = await instant(t.expr);
-        if (!result.some((r) => Number.isFinite(Number(r.value[1])))) empty.push(t.where);
-      }
-      return empty.length === 0;
-    }, { timeoutMs: 90_000, intervalMs: 2000 }).catch((err: Error) => {
+    await waitFor(
+      'every panel query to return data',
+      async () => {
+        empty = [];
+        for (const t of targets) {
+          const result = await instant(t.expr);
+          if (!result.some((r) => Number.isFinite(Number(r.value[1])))) empty.push(t.where);
+        }
+        return empty.length === 0;
+      },
+      { timeoutMs: 90_000, intervalMs: 2000 },
+    ).catch((err: Error) => {
       throw new Error(`${err.message}: still empty: ${empty.join('; ')}`);
     });
   }, 120_000);
@@ -87,36 +116,55 @@ describe('dashboards against a real Prometheus under load', () => {
 describe('console', () => {
   let browser: Browser;
   beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
   });
   afterAll(async () => browser?.close());
 
-  it.each(dashboards.map((d) => [d.uid, d] as const))('draws every panel of %s with data, and shows alerts and SLO status', async (uid, d) => {
-    // A firing alert in Alertmanager, as Prometheus would send it; the console must list it with its runbook.
-    await fetch(`${alertmanager.url}/api/v2/alerts`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify([{ labels: { alertname: 'WebhookSignatureFailures', severity: 'warning', service: 'gateway', reason: 'missing' }, annotations: { summary: 'Webhook requests are failing signature verification.', runbook_url: 'https://github.com/csr-platform/webhook-event-bus/blob/main/runbooks/WebhookSignatureFailures.md' } }]),
-    });
-    const page = await browser.newPage({ viewport: { width: 1600, height: 1300 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${consoleServer.url}/#${uid}`);
-    // Browser-side checks are passed as strings: this file is type-checked for Node, not the DOM.
-    await page.waitForFunction(`document.querySelectorAll('.panel').length === ${d.panels.length}`);
-    // Auto-refresh redraws every 15 s; wait until every panel has drawn its data.
-    await page.waitForFunction(`[...document.querySelectorAll('.panel')].every((p) => p.dataset.state === 'ok')`, undefined, { timeout: 60_000 }).catch(async () => {
-      const states = await page.evaluate(`[...document.querySelectorAll('.panel')].map((p) => p.dataset.panelId + ':' + p.dataset.state).join(' ')`);
-      throw new Error(`panels not all ok: ${states}`);
-    });
-    const timeseries = d.panels.filter((p) => p.type === 'timeseries').length;
-    expect(await page.locator('.panel .uplot').count()).toBe(timeseries);
-    await page.waitForSelector('#alerts a.runbook', { timeout: 20_000 });
-    expect(await page.locator('#alerts a.runbook').first().getAttribute('href')).toContain('runbooks/WebhookSignatureFailures.md');
-    await page.waitForSelector('#slos tr.slo');
-    expect(await page.locator('#slos tr.slo').count()).toBe(4);
-    expect(errors).toEqual([]);
-    await page.screenshot({ path: path.join(REPO_ROOT, 'test-results', `console-${uid}.png`), fullPage: true });
-    await page.close();
-  }, 120_000);
+  it.each(dashboards.map((d) => [d.uid, d] as const))(
+    'draws every panel of %s with data, and shows alerts and SLO status',
+    async (uid, d) => {
+      // A firing alert in Alertmanager, as Prometheus would send it; the console must list it with its runbook.
+      await fetch(`${alertmanager.url}/api/v2/alerts`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify([
+          {
+            labels: { alertname: 'WebhookSignatureFailures', severity: 'warning', service: 'gateway', reason: 'missing' },
+            annotations: {
+              summary: 'Webhook requests are failing signature verification.',
+              runbook_url: 'https://github.com/csr-platform/webhook-event-bus/blob/main/runbooks/WebhookSignatureFailures.md',
+            },
+          },
+        ]),
+      });
+      const page = await browser.newPage({ viewport: { width: 1600, height: 1300 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${consoleServer.url}/#${uid}`);
+      // Browser-side checks are passed as strings: this file is type-checked for Node, not the DOM.
+      await page.waitForFunction(`document.querySelectorAll('.panel').length === ${d.panels.length}`);
+      // Auto-refresh redraws every 15 s; wait until every panel has drawn its data.
+      await page
+        .waitForFunction(`[...document.querySelectorAll('.panel')].every((p) => p.dataset.state === 'ok')`, undefined, { timeout: 60_000 })
+        .catch(async () => {
+          const states = await page.evaluate(
+            `[...document.querySelectorAll('.panel')].map((p) => p.dataset.panelId + ':' + p.dataset.state).join(' ')`,
+          );
+          throw new Error(`panels not all ok: ${states}`);
+        });
+      const timeseries = d.panels.filter((p) => p.type === 'timeseries').length;
+      expect(await page.locator('.panel .uplot').count()).toBe(timeseries);
+      await page.waitForSelector('#alerts a.runbook', { timeout: 20_000 });
+      expect(await page.locator('#alerts a.runbook').first().getAttribute('href')).toContain('runbooks/WebhookSignatureFailures.md');
+      await page.waitForSelector('#slos tr.slo');
+      expect(await page.locator('#slos tr.slo').count()).toBe(4);
+      expect(errors).toEqual([]);
+      await page.screenshot({ path: path.join(REPO_ROOT, 'test-results', `console-${uid}.png`), fullPage: true });
+      await page.close();
+    },
+    120_000,
+  );
 });

@@ -8,5 +8,5 @@ const BUILDERS: Record<string, () => unknown> = { [OVERVIEW_UID]: eventBusOvervi
 export const DASHBOARDS = DASHBOARD_FILES.map((d) => ({ ...d, build: BUILDERS[d.uid]! }));
 
 export function renderDashboard(build: () => unknown): string {
-  return JSON.stringify(build(), null, 2) + '\n';
+  return `${JSON.stringify(build(), null, 2)}\n`;
 }

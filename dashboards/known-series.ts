@@ -1,6 +1,6 @@
 // Every series name a dashboard query may use: exported by a service, recorded by one of our rules,
 // or made by Prometheus itself (up, ALERTS).
-import { loadRuleFile, ruleFilePaths } from '../alerts/lint/load-rule-files.ts';
+import { loadRuleFile, ruleFilePaths } from '../observability/load-rule-files.ts';
 import { exportedSeries } from '../alerts/lint/rule-linter.ts';
 
 export function knownSeries(): Set<string> {

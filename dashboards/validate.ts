@@ -1,6 +1,6 @@
 // Static checks on generated dashboards: every query parses and names real series, every panel has
 // targets and a unit, ids are unique and stable, and no two panels overlap. Pure.
-import { parsePromql, selectors } from '../harness/promql/analysis.ts';
+import { parsePromql, selectors } from '../observability/promql/analysis.ts';
 
 export type Target = { refId?: string; expr?: string; datasource?: { uid?: string } };
 export type Panel = {
@@ -24,7 +24,8 @@ export function dashboardIssues(d: Dashboard, knownSeries: ReadonlySet<string>):
   const issues: string[] = [];
   const panels = d.panels ?? [];
   if (!d.uid) issues.push('dashboard has no uid');
-  if (!d.templating?.list?.some((v) => v.type === 'datasource' && v.name === 'datasource')) issues.push('dashboard has no `datasource` variable');
+  if (!d.templating?.list?.some((v) => v.type === 'datasource' && v.name === 'datasource'))
+    issues.push('dashboard has no `datasource` variable');
   const ids = new Set<number>();
   for (const p of panels) {
     const name = `panel ${p.id ?? '?'} "${p.title ?? ''}"`;
@@ -34,7 +35,8 @@ export function dashboardIssues(d: Dashboard, knownSeries: ReadonlySet<string>):
     if (!p.fieldConfig?.defaults?.unit) issues.push(`${name}: no unit`);
     if (p.datasource?.uid !== '${datasource}') issues.push(`${name}: does not use the \${datasource} variable`);
     if (!p.gridPos) issues.push(`${name}: no gridPos`);
-    else if (p.gridPos.x < 0 || p.gridPos.x + p.gridPos.w > 24 || p.gridPos.w <= 0 || p.gridPos.h <= 0) issues.push(`${name}: gridPos outside the 24-column grid`);
+    else if (p.gridPos.x < 0 || p.gridPos.x + p.gridPos.w > 24 || p.gridPos.w <= 0 || p.gridPos.h <= 0)
+      issues.push(`${name}: gridPos outside the 24-column grid`);
     const targets = p.targets ?? [];
     if (targets.length === 0) issues.push(`${name}: no targets`);
     const refIds = new Set<string>();
@@ -50,7 +52,8 @@ export function dashboardIssues(d: Dashboard, knownSeries: ReadonlySet<string>):
       if (parsed.errors.length) continue;
       for (const s of selectors(parsed)) {
         if (!s.metric) issues.push(`${name} ${t.refId}: selector ${s.text} has no metric name`);
-        else if (!knownSeries.has(s.metric)) issues.push(`${name} ${t.refId}: ${s.metric} is neither exported by a service nor recorded by a rule`);
+        else if (!knownSeries.has(s.metric))
+          issues.push(`${name} ${t.refId}: ${s.metric} is neither exported by a service nor recorded by a rule`);
       }
     }
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePromql } from '../harness/promql/analysis.ts';
+import { parsePromql } from '../observability/promql/analysis.ts';
 import { ALERT_WINDOWS, sloRuleGroups } from './generate-rules.ts';
 import { loadSloSpecs, parseSloSpecs } from './spec.ts';
 
@@ -27,14 +27,23 @@ ${extra}        total: { metricSource: { type: Prometheus, spec: { query: 'sum(r
   alerting: { name: Xx, runbookUrl: 'https://x/y.md', page: { severity: critical }, ticket: { severity: warning }, exhausted: { severity: warning } }
 `;
     expect(() => parseSloSpecs(yaml('sum(rate(x_total[5m]))'))).toThrow(/window/);
-    expect(() => parseSloSpecs(yaml('sum(rate(x_total[{{window}}]))', "        good: { metricSource: { type: Prometheus, spec: { query: 'sum(rate(y_total[{{window}}]))' } } }\n"))).toThrow(/exactly one of good or bad/);
+    expect(() =>
+      parseSloSpecs(
+        yaml(
+          'sum(rate(x_total[{{window}}]))',
+          "        good: { metricSource: { type: Prometheus, spec: { query: 'sum(rate(y_total[{{window}}]))' } } }\n",
+        ),
+      ),
+    ).toThrow(/exactly one of good or bad/);
     expect(parseSloSpecs(yaml('sum(rate(x_total[{{window}}]))'))[0]!.objective).toBe(0.99);
   });
 });
 
 describe('SLO rule generator', () => {
   it('records the error ratio over every alert window and the SLO window', () => {
-    const recorded = rulesOf('delivery-success').filter((r) => r.record?.startsWith('slo:sli_error:')).map((r) => r.record);
+    const recorded = rulesOf('delivery-success')
+      .filter((r) => r.record?.startsWith('slo:sli_error:'))
+      .map((r) => r.record);
     expect(recorded).toEqual([...ALERT_WINDOWS, '30d'].map((w) => `slo:sli_error:ratio_rate${w}`));
   });
 
@@ -46,21 +55,45 @@ describe('SLO rule generator', () => {
       }
     }
     const latency = rulesOf('processing-latency').find((r) => r.record === 'slo:sli_error:ratio_rate1h')!;
-    expect(latency.expr).toContain('(sum(rate(webhook_gateway_processing_duration_seconds_count{outcome=~"accepted|duplicate"}[1h]))) - (sum(rate(webhook_gateway_processing_duration_seconds_bucket{le="2"');
+    expect(latency.expr).toContain(
+      '(sum(rate(webhook_gateway_processing_duration_seconds_count{outcome=~"accepted|duplicate"}[1h]))) - (sum(rate(webhook_gateway_processing_duration_seconds_bucket{le="2"',
+    );
   });
 
   it('generates page, ticket and exhausted alerts with the multiwindow burn rates', () => {
     const alerts = rulesOf('error-rate').filter((r) => r.alert);
-    expect(alerts.map((a) => a.alert)).toEqual(['WebhookErrorRateBudgetBurnPage', 'WebhookErrorRateBudgetBurnTicket', 'WebhookErrorRateBudgetExhausted']);
-    expect(alerts[0]!.expr).toContain('slo:burn_rate:ratio_rate1h{slo="error-rate"} > 14.4 and slo:burn_rate:ratio_rate5m{slo="error-rate"} > 14.4');
-    expect(alerts[0]!.expr).toContain('slo:burn_rate:ratio_rate6h{slo="error-rate"} > 6 and slo:burn_rate:ratio_rate30m{slo="error-rate"} > 6');
-    expect(alerts[1]!.expr).toContain('slo:burn_rate:ratio_rate1d{slo="error-rate"} > 3 and slo:burn_rate:ratio_rate2h{slo="error-rate"} > 3');
-    expect(alerts[1]!.expr).toContain('slo:burn_rate:ratio_rate3d{slo="error-rate"} > 1 and slo:burn_rate:ratio_rate6h{slo="error-rate"} > 1');
-    expect(rulesOf('error-rate').find((r) => r.record === 'slo:burn_rate:ratio_rate1h')!.expr).toBe('slo:sli_error:ratio_rate1h{slo="error-rate"} / 0.001');
+    expect(alerts.map((a) => a.alert)).toEqual([
+      'WebhookErrorRateBudgetBurnPage',
+      'WebhookErrorRateBudgetBurnTicket',
+      'WebhookErrorRateBudgetExhausted',
+    ]);
+    expect(alerts[0]!.expr).toContain(
+      'slo:burn_rate:ratio_rate1h{slo="error-rate"} > 14.4 and slo:burn_rate:ratio_rate5m{slo="error-rate"} > 14.4',
+    );
+    expect(alerts[0]!.expr).toContain(
+      'slo:burn_rate:ratio_rate6h{slo="error-rate"} > 6 and slo:burn_rate:ratio_rate30m{slo="error-rate"} > 6',
+    );
+    expect(alerts[1]!.expr).toContain(
+      'slo:burn_rate:ratio_rate1d{slo="error-rate"} > 3 and slo:burn_rate:ratio_rate2h{slo="error-rate"} > 3',
+    );
+    expect(alerts[1]!.expr).toContain(
+      'slo:burn_rate:ratio_rate3d{slo="error-rate"} > 1 and slo:burn_rate:ratio_rate6h{slo="error-rate"} > 1',
+    );
+    expect(rulesOf('error-rate').find((r) => r.record === 'slo:burn_rate:ratio_rate1h')!.expr).toBe(
+      'slo:sli_error:ratio_rate1h{slo="error-rate"} / 0.001',
+    );
   });
 
   it('honours per-SLO severity, description and runbook_url', () => {
-    const custom = { ...specs[0]!, alerting: { ...specs[0]!.alerting, page: { severity: 'warning' as const }, description: 'Call the Buddy team.', runbookUrl: 'https://runbooks.example/x.md' } };
+    const custom = {
+      ...specs[0]!,
+      alerting: {
+        ...specs[0]!.alerting,
+        page: { severity: 'warning' as const },
+        description: 'Call the Buddy team.',
+        runbookUrl: 'https://runbooks.example/x.md',
+      },
+    };
     const [page] = sloRuleGroups([custom]).groups[0]!.rules.filter((r) => r.alert);
     expect(page!.labels).toMatchObject({ severity: 'warning', slo: 'delivery-success', service: 'publisher' });
     expect(page!.annotations!.description).toContain('Call the Buddy team.');
@@ -69,7 +102,9 @@ describe('SLO rule generator', () => {
 
   it('records the rolling 30 days for a calendar-month SLO', () => {
     const monthly = { ...specs[0]!, window: { duration: '1M', rolling: false } };
-    const records = sloRuleGroups([monthly]).groups[0]!.rules.map((r) => r.record).filter(Boolean);
+    const records = sloRuleGroups([monthly])
+      .groups[0]!.rules.map((r) => r.record)
+      .filter(Boolean);
     expect(records).toContain('slo:sli_error:ratio_rate30d');
   });
 });

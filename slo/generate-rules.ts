@@ -2,8 +2,8 @@
 // every window the alerts need, budget and burn-rate recordings, and multiwindow, multi-burn-rate
 // alerts (Google SRE workbook, chapter 5).
 import { stringify } from 'yaml';
-import { DASHBOARD_BASE_URL } from '../alerts/conventions.ts';
-import type { Rule } from '../alerts/lint/rule-linter.ts';
+import { DASHBOARD_BASE_URL } from '../observability/conventions.ts';
+import type { Rule } from '../observability/load-rule-files.ts';
 import { errorBudgetOf, withWindow, type SloSpec } from './spec.ts';
 
 export const SLO_RULES_FILE = 'slo/event-bus-slo.rules.yml';
@@ -51,12 +51,24 @@ export function sloRuleGroups(specs: readonly SloSpec[]) {
       const windows = [...new Set([...ALERT_WINDOWS, sloWindow])];
       const dashboard = `${DASHBOARD_BASE_URL}event-bus-slo/event-bus-slo?var-slo=${spec.name}`;
       const extra = spec.alerting.description ? ` ${spec.alerting.description}` : '';
-      const annotations = (summary: string, description: string) => ({ summary, description: description + extra, runbook_url: spec.alerting.runbookUrl, dashboard });
+      const annotations = (summary: string, description: string) => ({
+        summary,
+        description: description + extra,
+        runbook_url: spec.alerting.runbookUrl,
+        dashboard,
+      });
       const condition = (pairs: readonly { long: string; short: string; factor: number }[]) =>
         pairs.map((p) => `(${burnRate(p.long)}${sel} > ${p.factor} and ${burnRate(p.short)}${sel} > ${p.factor})`).join('\nor\n');
       const describe = (pairs: readonly { long: string; short: string; factor: number }[]) =>
         pairs.map((p) => `${p.factor}x over ${p.long} and ${p.short}`).join(', or ');
-      const burnAlert = (suffix: string, pairs: readonly { long: string; short: string; factor: number }[], forDuration: string, severity: string, how: string, kind: string): Rule => ({
+      const burnAlert = (
+        suffix: string,
+        pairs: readonly { long: string; short: string; factor: number }[],
+        forDuration: string,
+        severity: string,
+        how: string,
+        kind: string,
+      ): Rule => ({
         alert: `${spec.alerting.name}BudgetBurn${suffix}`,
         expr: condition(pairs),
         for: forDuration,

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { tempDir } from '../harness/integration/support.ts';
-import { REPO_ROOT } from '../harness/stack/service.ts';
+import { REPO_ROOT } from '../observability/repo-root.ts';
 import { SLO_RULES_FILE } from './generate-rules.ts';
 import { errorBudgetOf, loadSloSpecs, type SloSpec } from './spec.ts';
 
@@ -35,32 +35,58 @@ function seriesFor(spec: SloSpec, segments: Segment[], interval: number, instanc
   }
   const cumulative = (pick: (s: { bad: number; total: number }) => number) => {
     let sum = 0;
-    return ['0', ...perSample.map((s) => String((sum += pick(s))))].join(' ');
+    const values = perSample.map((s) => {
+      sum += pick(s);
+      return String(sum);
+    });
+    return ['0', ...values].join(' ');
   };
   const job = (name: string) => `job="${name}"`;
   switch (spec.name) {
     case 'delivery-success':
       return [
-        { series: `webhook_publisher_events_total{${job('webhook-publisher')}, event_type="buddy.match.created", outcome="delivered"}`, values: cumulative((s) => s.total - s.bad) },
-        { series: `webhook_publisher_events_total{${job('webhook-publisher')}, event_type="buddy.match.created", outcome="dead_lettered"}`, values: cumulative((s) => s.bad) },
+        {
+          series: `webhook_publisher_events_total{${job('webhook-publisher')}, event_type="buddy.match.created", outcome="delivered"}`,
+          values: cumulative((s) => s.total - s.bad),
+        },
+        {
+          series: `webhook_publisher_events_total{${job('webhook-publisher')}, event_type="buddy.match.created", outcome="dead_lettered"}`,
+          values: cumulative((s) => s.bad),
+        },
       ];
     case 'processing-latency':
       return [
-        { series: `webhook_gateway_processing_duration_seconds_bucket{${job('webhook-gateway')}, event_type="buddy.match.created", outcome="accepted", le="2"}`, values: cumulative((s) => s.total - s.bad) },
-        { series: `webhook_gateway_processing_duration_seconds_count{${job('webhook-gateway')}, event_type="buddy.match.created", outcome="accepted"}`, values: cumulative((s) => s.total) },
+        {
+          series: `webhook_gateway_processing_duration_seconds_bucket{${job('webhook-gateway')}, event_type="buddy.match.created", outcome="accepted", le="2"}`,
+          values: cumulative((s) => s.total - s.bad),
+        },
+        {
+          series: `webhook_gateway_processing_duration_seconds_count{${job('webhook-gateway')}, event_type="buddy.match.created", outcome="accepted"}`,
+          values: cumulative((s) => s.total),
+        },
       ];
     case 'webhook-uptime': {
-      if (instances === 1) return [{ series: `up{${job('webhook-gateway')}, instance="gateway:3000"}`, values: ['1', ...perSample.map((s) => (s.down ? '0' : '1'))].join(' ') }];
+      if (instances === 1)
+        return [
+          {
+            series: `up{${job('webhook-gateway')}, instance="gateway:3000"}`,
+            values: ['1', ...perSample.map((s) => (s.down ? '0' : '1'))].join(' '),
+          },
+        ];
       // Several replicas: an error ratio e is round(e * instances) replicas down for the whole segment.
       return Array.from({ length: instances }, (_, i) => {
         const values: string[] = ['1'];
-        for (const seg of segments) for (let m = 0; m < seg.minutes; m += interval) values.push(i < Math.round(seg.errorRatio * instances) ? '0' : '1');
+        for (const seg of segments)
+          for (let m = 0; m < seg.minutes; m += interval) values.push(i < Math.round(seg.errorRatio * instances) ? '0' : '1');
         return { series: `up{${job('webhook-gateway')}, instance="gateway-${i}:3000"}`, values: values.join(' ') };
       });
     }
     case 'error-rate':
       return [
-        { series: `webhook_gateway_events_received_total{${job('webhook-gateway')}, event_type="buddy.match.created", outcome="accepted"}`, values: cumulative((s) => s.total) },
+        {
+          series: `webhook_gateway_events_received_total{${job('webhook-gateway')}, event_type="buddy.match.created", outcome="accepted"}`,
+          values: cumulative((s) => s.total),
+        },
         { series: `webhook_gateway_errors_total{${job('webhook-gateway')}, reason="bus_unavailable"}`, values: cumulative((s) => s.bad) },
       ];
     default:
@@ -88,7 +114,14 @@ function testsFor(spec: SloSpec) {
   tests.push({
     name: `${spec.name}: fast burn pages within ${detect} minutes`,
     interval: '1m',
-    input_series: seriesFor(spec, [{ minutes: 120, errorRatio: 0 }, { minutes: 180, errorRatio: fastRatio }], 1),
+    input_series: seriesFor(
+      spec,
+      [
+        { minutes: 120, errorRatio: 0 },
+        { minutes: 180, errorRatio: fastRatio },
+      ],
+      1,
+    ),
     promql_expr_test: [
       { expr: alertsQuery(page), eval_time: fmt(120 + detect - 2), exp_samples: [] },
       { expr: alertsQuery(page), eval_time: fmt(120 + detect + 1), exp_samples: [firing(page, spec, spec.alerting.page.severity)] },
@@ -111,8 +144,16 @@ function testsFor(spec: SloSpec) {
     input_series: seriesFor(spec, idle, 1),
     promql_expr_test: [
       { expr: `ALERTS{slo="${spec.name}"}`, eval_time: '4h', exp_samples: [] },
-      { expr: `slo:sli_error:ratio_rate5m{slo="${spec.name}"}`, eval_time: '4h', exp_samples: [{ labels: `{__name__="slo:sli_error:ratio_rate5m", slo="${spec.name}", service="${spec.service}"}`, value: 0 }] },
-      { expr: `slo:error_budget_remaining:ratio{slo="${spec.name}"}`, eval_time: '4h', exp_samples: [{ labels: `{__name__="slo:error_budget_remaining:ratio", slo="${spec.name}", service="${spec.service}"}`, value: 1 }] },
+      {
+        expr: `slo:sli_error:ratio_rate5m{slo="${spec.name}"}`,
+        eval_time: '4h',
+        exp_samples: [{ labels: `{__name__="slo:sli_error:ratio_rate5m", slo="${spec.name}", service="${spec.service}"}`, value: 0 }],
+      },
+      {
+        expr: `slo:error_budget_remaining:ratio{slo="${spec.name}"}`,
+        eval_time: '4h',
+        exp_samples: [{ labels: `{__name__="slo:error_budget_remaining:ratio", slo="${spec.name}", service="${spec.service}"}`, value: 1 }],
+      },
     ],
   });
 
@@ -122,7 +163,10 @@ function testsFor(spec: SloSpec) {
 /** Runs a promtool test file; returns its exit code and output. */
 function promtoolTest(dir: string, file: string): { code: number; output: string } {
   try {
-    return { code: 0, output: execFileSync('promtool', ['test', 'rules', file], { cwd: dir, encoding: 'utf8', stdio: 'pipe', maxBuffer: 64 * 1024 * 1024 }) };
+    return {
+      code: 0,
+      output: execFileSync('promtool', ['test', 'rules', file], { cwd: dir, encoding: 'utf8', stdio: 'pipe', maxBuffer: 64 * 1024 * 1024 }),
+    };
   } catch (err) {
     const e = err as { status: number; stdout: string; stderr: string };
     return { code: e.status, output: e.stdout + e.stderr };
@@ -152,7 +196,15 @@ function slowBurnTestsFor(spec: SloSpec) {
       name: `${spec.name}: slow burn opens a ticket and never pages`,
       interval: '5m',
       // For uptime: one gateway replica of fifty down is a steady 2 %, without scrape-sized jumps.
-      input_series: seriesFor(spec, [{ minutes: healthy, errorRatio: 0 }, { minutes: 20 * 60, errorRatio: 4 * budget }], 5, spec.name === 'webhook-uptime' ? 50 : 1),
+      input_series: seriesFor(
+        spec,
+        [
+          { minutes: healthy, errorRatio: 0 },
+          { minutes: 20 * 60, errorRatio: 4 * budget },
+        ],
+        5,
+        spec.name === 'webhook-uptime' ? 50 : 1,
+      ),
       promql_expr_test: [
         { expr: alertsQuery(ticket), eval_time: at(17 * 60 + 45), exp_samples: [] },
         { expr: alertsQuery(ticket), eval_time: at(18 * 60 + 30), exp_samples: [firing(ticket, spec, spec.alerting.ticket.severity)] },
@@ -182,7 +234,10 @@ function budgetTestsFor(spec: SloSpec) {
     expectedRatio = downShare(values);
     expectedDayRatio = downShare(values.slice(-(24 * 6 + 1)));
   }
-  const sample = (metric: string, value: number) => ({ labels: `{__name__="${metric}", slo="${spec.name}", service="${spec.service}"}`, value });
+  const sample = (metric: string, value: number) => ({
+    labels: `{__name__="${metric}", slo="${spec.name}", service="${spec.service}"}`,
+    value,
+  });
   // Float sums of rates differ from the exact ratio in the last bit; compare within 1e-9.
   const near = (metric: string, value: number) => ({
     expr: `abs(${metric}{slo="${spec.name}"} - ${value}) < bool 1e-9`,
@@ -219,19 +274,23 @@ describe('generated SLO rules', () => {
 
   // Alert scenarios evaluate every minute, the slow burn every 5 minutes, and the 30-day budget every hour (a minute-by-minute
   // month of 30-day-window rules would take promtool many minutes for no extra certainty).
-  it.each(specs.map((s) => [s.name, s] as const))('%s: fast burn pages, slow burn tickets, healthy and idle stay silent, budgets add up', (_name, spec) => {
-    const dir = tempDir(`slo-${spec.name}`);
-    const rules = writeRulesFor(spec, dir);
-    const files = [
-      { name: 'alerts.test.yml', content: { rule_files: [rules], evaluation_interval: '1m', tests: testsFor(spec) } },
-      { name: 'slow-burn.test.yml', content: { rule_files: [rules], evaluation_interval: '5m', tests: slowBurnTestsFor(spec) } },
-      { name: 'budget.test.yml', content: { rule_files: [rules], evaluation_interval: '1h', tests: budgetTestsFor(spec) } },
-    ];
-    for (const file of files) {
-      writeFileSync(path.join(dir, file.name), stringify(file.content, { lineWidth: 0 }));
-      const { code, output } = promtoolTest(dir, file.name);
-      expect(output.slice(0, 4000), `${spec.name} ${file.name}`).toContain('SUCCESS');
-      expect(code).toBe(0);
-    }
-  }, 120_000);
+  it.each(specs.map((s) => [s.name, s] as const))(
+    '%s: fast burn pages, slow burn tickets, healthy and idle stay silent, budgets add up',
+    (_name, spec) => {
+      const dir = tempDir(`slo-${spec.name}`);
+      const rules = writeRulesFor(spec, dir);
+      const files = [
+        { name: 'alerts.test.yml', content: { rule_files: [rules], evaluation_interval: '1m', tests: testsFor(spec) } },
+        { name: 'slow-burn.test.yml', content: { rule_files: [rules], evaluation_interval: '5m', tests: slowBurnTestsFor(spec) } },
+        { name: 'budget.test.yml', content: { rule_files: [rules], evaluation_interval: '1h', tests: budgetTestsFor(spec) } },
+      ];
+      for (const file of files) {
+        writeFileSync(path.join(dir, file.name), stringify(file.content, { lineWidth: 0 }));
+        const { code, output } = promtoolTest(dir, file.name);
+        expect(output.slice(0, 4000), `${spec.name} ${file.name}`).toContain('SUCCESS');
+        expect(code).toBe(0);
+      }
+    },
+    120_000,
+  );
 });

@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
-import { REPO_ROOT } from '../harness/stack/service.ts';
+import { zodIssuesToErrors } from '../app/validation/zod-issues.ts';
+import { REPO_ROOT } from '../observability/repo-root.ts';
 
 export const SLO_SPEC_FILE = 'slo/event-bus.slo.yml';
 
@@ -95,7 +96,11 @@ export function parseSloSpecs(yamlText: string): SloSpec[] {
     if (doc.errors.length) throw new Error(`SLO document ${i + 1}: ${doc.errors[0]!.message}`);
     const result = sloDocument.safeParse(doc.toJS());
     if (!result.success) {
-      throw new Error(`SLO document ${i + 1}: ${result.error.issues.map((e) => `${e.path.join('.')}: ${e.message}`).join('; ')}`);
+      throw new Error(
+        `SLO document ${i + 1}: ${zodIssuesToErrors(result.error.issues)
+          .map((e) => `${e.path}: ${e.message}`)
+          .join('; ')}`,
+      );
     }
     return toSloSpec(result.data);
   });

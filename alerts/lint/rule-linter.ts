@@ -1,18 +1,18 @@
 // Our own rule linter (pint and mixtool cannot be installed here). Pure: it takes parsed rule files
 // and a few lookups, and returns every problem it finds.
 import { ALL_METRICS, exposedSeriesNames, HTTP_SERVER_DURATION_METRIC, type MetricDefinition } from '../../app/telemetry/metric-catalog.ts';
-import { ANY_LABELS, COUNTER_SAFE_FUNCTIONS, labelSet, outputLabels, parsePromql, selectors, type LabelSet } from '../../harness/promql/analysis.ts';
-import { SEVERITIES } from '../conventions.ts';
+import { SEVERITIES } from '../../observability/conventions.ts';
+import type { Rule, RuleFile } from '../../observability/load-rule-files.ts';
+import {
+  ANY_LABELS,
+  COUNTER_SAFE_FUNCTIONS,
+  labelSet,
+  outputLabels,
+  parsePromql,
+  selectors,
+  type LabelSet,
+} from '../../observability/promql/analysis.ts';
 
-export type Rule = {
-  alert?: string;
-  record?: string;
-  expr: string;
-  for?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-};
-export type RuleFile = { path: string; groups: { name: string; interval?: string; rules: Rule[] }[] };
 export type LintIssue = { file: string; rule: string; message: string };
 
 export type LintContext = {
@@ -39,7 +39,11 @@ export function exportedSeries(metrics: readonly MetricDefinition[] = ALL_METRIC
     }
   };
   metrics.forEach(add);
-  add({ name: HTTP_SERVER_DURATION_METRIC, kind: 'histogram', labels: ['http_request_method', 'http_route', 'http_response_status_code', 'url_scheme', 'network_protocol_version'] });
+  add({
+    name: HTTP_SERVER_DURATION_METRIC,
+    kind: 'histogram',
+    labels: ['http_request_method', 'http_route', 'http_response_status_code', 'url_scheme', 'network_protocol_version'],
+  });
   add({ name: 'up', kind: 'gauge', labels: [] });
   return { labels, counters };
 }
@@ -48,7 +52,8 @@ export function lintRuleFiles(files: readonly RuleFile[], context: LintContext):
   const issues: LintIssue[] = [];
   const { labels: exported, counters } = exportedSeries(context.metrics);
   const recordingRules = new Map<string, Rule>();
-  for (const file of files) for (const group of file.groups) for (const rule of group.rules) if (rule.record) recordingRules.set(rule.record, rule);
+  for (const file of files)
+    for (const group of file.groups) for (const rule of group.rules) if (rule.record) recordingRules.set(rule.record, rule);
 
   // Labels of a recorded series: what its expression keeps, plus its static labels.
   const recordedLabels = new Map<string, LabelSet>();
@@ -84,7 +89,9 @@ export function lintRuleFiles(files: readonly RuleFile[], context: LintContext):
             report(`metric ${sel.metric} is not exported by any service (app/telemetry/metric-catalog.ts) nor recorded by a rule`);
           }
           if (counters.has(sel.metric) && !COUNTER_SAFE_FUNCTIONS.has(sel.rangeFunction ?? '')) {
-            report(`counter ${sel.metric} must be read through rate(), irate() or increase(), not ${sel.rangeFunction ? `${sel.rangeFunction}()` : 'directly'}`);
+            report(
+              `counter ${sel.metric} must be read through rate(), irate() or increase(), not ${sel.rangeFunction ? `${sel.rangeFunction}()` : 'directly'}`,
+            );
           }
         }
 
@@ -98,10 +105,17 @@ export function lintRuleFiles(files: readonly RuleFile[], context: LintContext):
   return issues;
 }
 
-function lintAlert(rule: Rule, parsed: ReturnType<typeof parsePromql>, labelsOf: (m: string) => LabelSet, context: LintContext, report: (m: string) => void) {
+function lintAlert(
+  rule: Rule,
+  parsed: ReturnType<typeof parsePromql>,
+  labelsOf: (m: string) => LabelSet,
+  context: LintContext,
+  report: (m: string) => void,
+) {
   const labels = rule.labels ?? {};
   const annotations = rule.annotations ?? {};
-  if (!/^[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)*$/.test(rule.alert!)) report('alert names are CamelCase, starting with the component (e.g. WebhookGatewayDown)');
+  if (!/^[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)*$/.test(rule.alert!))
+    report('alert names are CamelCase, starting with the component (e.g. WebhookGatewayDown)');
   if (!(SEVERITIES as readonly string[]).includes(labels.severity ?? '')) report(`severity must be one of ${SEVERITIES.join(', ')}`);
   if (!labels.service) report('a `service` label is required');
 
@@ -133,7 +147,10 @@ function lintAlert(rule: Rule, parsed: ReturnType<typeof parsePromql>, labelsOf:
   for (const [key, value] of templates) {
     for (const match of value.matchAll(LABEL_REFERENCE)) {
       const label = match[1] ?? match[2]!;
-      if (!carried.has(label)) report(`${key} uses $labels.${label}, but the expression's result has only: ${[...available.names].sort().join(', ') || '(no labels)'}`);
+      if (!carried.has(label))
+        report(
+          `${key} uses $labels.${label}, but the expression's result has only: ${[...available.names].sort().join(', ') || '(no labels)'}`,
+        );
     }
   }
 }

@@ -39,7 +39,11 @@ function place(dir: string, files: Record<string, string>, owner: { uid: number;
 }
 
 const serverDir = path.join(out, 'server');
-place(serverDir, { 'ca.pem': credentials.caFile, 'server.pem': credentials.certFile, 'server-key.pem': credentials.keyFile }, { uid: 0, gid: 0 });
+place(
+  serverDir,
+  { 'ca.pem': credentials.caFile, 'server.pem': credentials.certFile, 'server-key.pem': credentials.keyFile },
+  { uid: 0, gid: 0 },
+);
 const tls = { certFile: '/etc/nats/server.pem', keyFile: '/etc/nats/server-key.pem', caFile: '/etc/nats/ca.pem' };
 const node = (serverName: string, cluster: boolean) =>
   natsServerConfig({
@@ -50,7 +54,9 @@ const node = (serverName: string, cluster: boolean) =>
     tls,
     users: Object.fromEntries(IDENTITIES.map((identity) => [identity, credentials.publicKeys[identity]])),
     layout: EVENT_BUS_LAYOUT,
-    cluster: cluster ? { name: 'event-bus', listen: { host: '0.0.0.0', port: 6222 }, routes: CLUSTER_NODES.map((n) => `nats://${n}:6222`) } : undefined,
+    cluster: cluster
+      ? { name: 'event-bus', listen: { host: '0.0.0.0', port: 6222 }, routes: CLUSTER_NODES.map((n) => `nats://${n}:6222`) }
+      : undefined,
   });
 chmodSync(serverDir, 0o700);
 for (const [file, text] of [['nats.conf', node('nats', false)], ...CLUSTER_NODES.map((n) => [`${n}.conf`, node(n, true)])] as const) {

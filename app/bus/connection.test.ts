@@ -12,7 +12,10 @@ let open: NatsServer;
 let secure: EventBusNats;
 
 beforeAll(async () => {
-  [open, secure] = await Promise.all([startNatsServer({ dir: path.join(dir, 'open') }), startEventBusNats({ dir: path.join(dir, 'secure'), provision: false })]);
+  [open, secure] = await Promise.all([
+    startNatsServer({ dir: path.join(dir, 'open') }),
+    startEventBusNats({ dir: path.join(dir, 'secure'), provision: false }),
+  ]);
 }, 60_000);
 
 afterAll(async () => {
@@ -47,7 +50,14 @@ describe('connectToBus', () => {
   it('connects as its identity over TLS, without a warning', async () => {
     const { lines, logger } = capturingLogger();
     const env = secure.env('gateway');
-    const bus = await connectToBus({ servers: [secure.nodes[0]!.url], nkey: { seedFile: env.NATS_NKEY_SEED_FILE! }, tls: { caFile: env.NATS_TLS_CA_FILE! }, identity: 'gateway', name: 'test', logger });
+    const bus = await connectToBus({
+      servers: [secure.nodes[0]!.url],
+      nkey: { seedFile: env.NATS_NKEY_SEED_FILE! },
+      tls: { caFile: env.NATS_TLS_CA_FILE! },
+      identity: 'gateway',
+      name: 'test',
+      logger,
+    });
     expect(bus.nc.info?.tls_required).toBe(true);
     await bus.drain();
     expect(lines.filter((l) => l.level >= 40)).toEqual([]);

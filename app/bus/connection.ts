@@ -23,7 +23,10 @@ export type BusAccess = {
 };
 
 /** Authentication, TLS and the identity's own reply inbox, as connect() takes them. */
-export function accessOptions(access: BusAccess, identity: NatsIdentity): Pick<NodeConnectionOptions, 'servers' | 'authenticator' | 'tls' | 'inboxPrefix'> {
+export function accessOptions(
+  access: BusAccess,
+  identity: NatsIdentity,
+): Pick<NodeConnectionOptions, 'servers' | 'authenticator' | 'tls' | 'inboxPrefix'> {
   const seed = access.nkey && new TextEncoder().encode(readFileSync(access.nkey.seedFile, 'utf8').trim());
   return {
     servers: access.servers,
@@ -44,7 +47,10 @@ export async function connectToBus(options: BusAccess & { identity: NatsIdentity
   const missing = missingProtection(options);
   if (missing.length) {
     const how = [...(options.nkey ? [] : ['anonymously']), ...(options.tls ? [] : ['without TLS against our CA'])].join(' and ');
-    logger.warn({ missing }, `${missing.join(' and ')} not set: connecting to NATS ${how}, which only a development nats-server should accept`);
+    logger.warn(
+      { missing },
+      `${missing.join(' and ')} not set: connecting to NATS ${how}, which only a development nats-server should accept`,
+    );
   }
   const nc = await connect({
     ...accessOptions(options, options.identity),

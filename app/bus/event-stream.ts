@@ -1,6 +1,15 @@
 // The JetStream stream that holds every accepted event: its configuration, created by the
 // provisioning step (provision.ts), and the check the gateway makes against it at start.
-import { DiscardPolicy, JetStreamApiCodes, JetStreamApiError, jetstreamManager, RetentionPolicy, StorageType, type StreamConfig, type StreamInfo } from '@nats-io/jetstream';
+import {
+  DiscardPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  type StreamConfig,
+  type StreamInfo,
+} from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
 
 /**
@@ -46,12 +55,17 @@ export function eventStreamConfig(options: EventStreamOptions): Partial<StreamCo
 export type StreamExpectation = Pick<EventStreamOptions, 'name' | 'subjectPrefix' | 'duplicateWindowSeconds' | 'replicas'>;
 
 /** Every way the stream falls short of the expectation, as sentences; empty when it does not. */
-export function streamConfigProblems(actual: Pick<StreamConfig, 'subjects' | 'duplicate_window' | 'num_replicas' | 'deny_delete' | 'deny_purge' | 'max_bytes' | 'max_age'>, expected: StreamExpectation): string[] {
+export function streamConfigProblems(
+  actual: Pick<StreamConfig, 'subjects' | 'duplicate_window' | 'num_replicas' | 'deny_delete' | 'deny_purge' | 'max_bytes' | 'max_age'>,
+  expected: StreamExpectation,
+): string[] {
   const problems: string[] = [];
   const subject = `${expected.subjectPrefix}.>`;
-  if (!actual.subjects?.includes(subject)) problems.push(`does not capture ${subject} (subjects: ${(actual.subjects ?? []).join(', ') || 'none'})`);
+  if (!actual.subjects?.includes(subject))
+    problems.push(`does not capture ${subject} (subjects: ${(actual.subjects ?? []).join(', ') || 'none'})`);
   const windowSeconds = (actual.duplicate_window ?? 0) / 1e9;
-  if (windowSeconds < expected.duplicateWindowSeconds) problems.push(`duplicate window is ${windowSeconds} s, below the ${expected.duplicateWindowSeconds} s the publisher's retries need`);
+  if (windowSeconds < expected.duplicateWindowSeconds)
+    problems.push(`duplicate window is ${windowSeconds} s, below the ${expected.duplicateWindowSeconds} s the publisher's retries need`);
   if ((actual.num_replicas ?? 1) < expected.replicas) problems.push(`has ${actual.num_replicas} replica(s), expected ${expected.replicas}`);
   if (!actual.deny_delete) problems.push('allows deleting messages (deny_delete is false)');
   if (!actual.deny_purge) problems.push('allows purging (deny_purge is false)');
@@ -88,6 +102,7 @@ export async function verifyEventStream(nc: NatsConnection, expected: StreamExpe
     throw err;
   }
   const problems = streamConfigProblems(info.config, expected);
-  if (problems.length) throw new EventStreamError('misconfigured', `stream ${expected.name} ${problems.join('; ')}: run npm run nats:provision`);
+  if (problems.length)
+    throw new EventStreamError('misconfigured', `stream ${expected.name} ${problems.join('; ')}: run npm run nats:provision`);
   return info;
 }

@@ -52,7 +52,11 @@ export function permissionsFor(identity: NatsIdentity, layout: BusLayout): Subje
     // Fetches from, acks and reads the state of its own durables only; publishes no event.
     case 'consumer':
       return {
-        publish: layout.durables.flatMap((d) => [`${api}.CONSUMER.INFO.${stream}.${d}`, `${api}.CONSUMER.MSG.NEXT.${stream}.${d}`, `$JS.ACK.${stream}.${d}.>`]),
+        publish: layout.durables.flatMap((d) => [
+          `${api}.CONSUMER.INFO.${stream}.${d}`,
+          `${api}.CONSUMER.MSG.NEXT.${stream}.${d}`,
+          `$JS.ACK.${stream}.${d}.>`,
+        ]),
         subscribe: replies,
       };
     // Read-only, for the test harness and the chaos checker: the stream's state and its messages

@@ -13,8 +13,9 @@ import { buddyEnvelope } from '../../harness/load/event-factory.ts';
 import { startEventBusNats, type EventBusNats } from '../../harness/stack/event-bus-nats.ts';
 import { startService } from '../../harness/stack/service.ts';
 import { DEFAULT_STREAM_LIMITS } from './event-stream.ts';
+import { EVENT_BUS_LAYOUT } from './layout.ts';
 
-const STREAM = 'BUDDY_EVENTS';
+const STREAM = EVENT_BUS_LAYOUT.stream;
 let bus: EventBusNats;
 let auditor: NatsConnection;
 const opened: NatsConnection[] = [];
@@ -38,7 +39,9 @@ const manager = (nc: NatsConnection): Promise<JetStreamManager> => jetstreamMana
 /** The forged-publish probe of issue 17: a well-formed event straight to the stream's subject. */
 async function forgePublish(nc: NatsConnection) {
   const event = buddyEnvelope(1);
-  return await jetstream(nc, { timeout: 2000 }).publish(`buddy-events.${event.type}.v${event.version}`, JSON.stringify(event), { msgID: event.id });
+  return await jetstream(nc, { timeout: 2000 }).publish(`buddy-events.${event.type}.v${event.version}`, JSON.stringify(event), {
+    msgID: event.id,
+  });
 }
 
 beforeAll(async () => {
@@ -65,7 +68,12 @@ describe('NATS identities', () => {
 
   it('refuses an nkey the server does not know', async () => {
     const stranger = createUser().getSeed();
-    const attempt = connect({ servers: bus.nodes[0]!.url, tls: { caFile: bus.credentials.caFile }, authenticator: nkeyAuthenticator(stranger), timeout: 3000 });
+    const attempt = connect({
+      servers: bus.nodes[0]!.url,
+      tls: { caFile: bus.credentials.caFile },
+      authenticator: nkeyAuthenticator(stranger),
+      timeout: 3000,
+    });
     await expect(attempt).rejects.toThrow(/Authorization Violation/i);
   });
 
@@ -84,13 +92,16 @@ describe('NATS identities', () => {
     expect(await streamMessages()).toBe(before);
   });
 
-  it.each(['gateway', 'publisher', 'consumer', 'provisioner'] as const)('does not let the %s identity delete or purge the stream, or delete a message', async (identity) => {
-    const jsm = await manager(await as(identity));
-    await expect(jsm.streams.delete(STREAM)).rejects.toThrow(/Permissions Violation/i);
-    await expect(jsm.streams.purge(STREAM)).rejects.toThrow(/Permissions Violation/i);
-    await expect(jsm.streams.deleteMessage(STREAM, 1)).rejects.toThrow(/Permissions Violation/i);
-    expect((await (await manager(auditor)).streams.info(STREAM)).config.name).toBe(STREAM);
-  });
+  it.each(['gateway', 'publisher', 'consumer', 'provisioner'] as const)(
+    'does not let the %s identity delete or purge the stream, or delete a message',
+    async (identity) => {
+      const jsm = await manager(await as(identity));
+      await expect(jsm.streams.delete(STREAM)).rejects.toThrow(/Permissions Violation/i);
+      await expect(jsm.streams.purge(STREAM)).rejects.toThrow(/Permissions Violation/i);
+      await expect(jsm.streams.deleteMessage(STREAM, 1)).rejects.toThrow(/Permissions Violation/i);
+      expect((await (await manager(auditor)).streams.info(STREAM)).config.name).toBe(STREAM);
+    },
+  );
 
   it('does not let the gateway identity create, update or remove consumers', async () => {
     const jsm = await manager(await as('gateway'));
@@ -120,7 +131,7 @@ describe('NATS identities', () => {
     expect((await (await manager(auditor)).streams.info(STREAM)).config.max_age).toBe(7 * 24 * 3600 * 1e9);
   });
 
-  it('keeps each identity off the others\' reply inboxes', async () => {
+  it("keeps each identity off the others' reply inboxes", async () => {
     const gateway = await as('gateway');
     const sub = gateway.subscribe('_INBOX.consumer.>');
     // The server refuses the subscription asynchronously; the client then closes it with the error.
@@ -130,7 +141,15 @@ describe('NATS identities', () => {
 
   it('gives the stream its limits: deny_delete, deny_purge, max_bytes and max_age', async () => {
     const { config } = await (await manager(auditor)).streams.info(STREAM);
-    expect(config).toMatchObject({ deny_delete: true, deny_purge: true, max_bytes: DEFAULT_STREAM_LIMITS.maxBytes, max_age: 7 * 24 * 3600 * 1e9, discard: 'new', duplicate_window: 600 * 1e9, subjects: ['buddy-events.>'] });
+    expect(config).toMatchObject({
+      deny_delete: true,
+      deny_purge: true,
+      max_bytes: DEFAULT_STREAM_LIMITS.maxBytes,
+      max_age: 7 * 24 * 3600 * 1e9,
+      discard: 'new',
+      duplicate_window: 600 * 1e9,
+      subjects: ['buddy-events.>'],
+    });
   });
 });
 
@@ -165,7 +184,9 @@ describe('NATS TLS', () => {
   it('refuses a client that does not trust our CA (the server must prove its name)', async () => {
     const seed = new TextEncoder().encode(readFileSync(bus.credentials.seedFiles.gateway, 'utf8').trim());
     // No caFile: verified against the system CAs, which never signed our server certificate.
-    await expect(connect({ servers: bus.nodes[0]!.url, authenticator: nkeyAuthenticator(seed), timeout: 3000, maxReconnectAttempts: 0 })).rejects.toThrow();
+    await expect(
+      connect({ servers: bus.nodes[0]!.url, authenticator: nkeyAuthenticator(seed), timeout: 3000, maxReconnectAttempts: 0 }),
+    ).rejects.toThrow();
   });
 });
 
@@ -179,7 +200,9 @@ describe('the gateway without a provisioned stream', () => {
         env: { ...bare.env('gateway'), NATS_STARTUP_WAIT_MS: '1500', WEBHOOK_SIGNATURE_VALIDATION_ENABLED: 'false' },
       });
       await expect(started).rejects.toThrow(/exited with 1/);
-      expect(readFileSync(path.join(dir, 'logs', 'gateway-unprovisioned.log'), 'utf8')).toContain('stream BUDDY_EVENTS does not exist: run npm run nats:provision');
+      expect(readFileSync(path.join(dir, 'logs', 'gateway-unprovisioned.log'), 'utf8')).toContain(
+        `stream ${EVENT_BUS_LAYOUT.stream} does not exist: run npm run nats:provision`,
+      );
       const bareAuditor = await bare.connect('auditor');
       opened.push(bareAuditor);
       const jsm = await manager(bareAuditor);

@@ -44,7 +44,8 @@ export function ensureNatsCredentials(dir: string, options: { hosts?: readonly s
   const certFile = path.join(dir, 'server.pem');
   const keyFile = path.join(dir, 'server-key.pem');
   if (!existsSync(caFile) || !existsSync(caKeyFile)) createCa(dir, caFile, caKeyFile);
-  if (!serverCertificateUsable(certFile, keyFile, caFile, hosts)) issueServerCertificate(dir, { caFile, caKeyFile, certFile, keyFile, hosts });
+  if (!serverCertificateUsable(certFile, keyFile, caFile, hosts))
+    issueServerCertificate(dir, { caFile, caKeyFile, certFile, keyFile, hosts });
   const seedFiles = {} as Record<NatsIdentity, string>;
   const publicKeys = {} as Record<NatsIdentity, string>;
   for (const identity of NATS_IDENTITIES) {
@@ -66,7 +67,8 @@ function openssl(args: string[], cwd: string): void {
     execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (err) {
     const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim();
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('openssl not found: install it (Debian: apt-get install openssl) to generate the NATS certificates');
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new Error('openssl not found: install it (Debian: apt-get install openssl) to generate the NATS certificates');
     throw new Error(`openssl ${args[0]} failed: ${stderr || (err as Error).message}`);
   }
 }
@@ -76,23 +78,93 @@ const NEW_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-
 
 function createCa(dir: string, caFile: string, caKeyFile: string): void {
   const conf = path.join(dir, 'ca.cnf');
-  writeFileSync(conf, ['[req]', 'distinguished_name = dn', 'prompt = no', '[dn]', 'CN = event-bus NATS CA', '[ca_ext]', 'basicConstraints = critical,CA:TRUE', 'keyUsage = critical,keyCertSign,cRLSign', 'subjectKeyIdentifier = hash', ''].join('\n'));
-  openssl(['req', '-x509', '-new', '-config', conf, '-extensions', 'ca_ext', ...NEW_KEY, '-keyout', caKeyFile, '-out', caFile, '-days', String(CA_VALID_DAYS)], dir);
+  writeFileSync(
+    conf,
+    [
+      '[req]',
+      'distinguished_name = dn',
+      'prompt = no',
+      '[dn]',
+      'CN = event-bus NATS CA',
+      '[ca_ext]',
+      'basicConstraints = critical,CA:TRUE',
+      'keyUsage = critical,keyCertSign,cRLSign',
+      'subjectKeyIdentifier = hash',
+      '',
+    ].join('\n'),
+  );
+  openssl(
+    [
+      'req',
+      '-x509',
+      '-new',
+      '-config',
+      conf,
+      '-extensions',
+      'ca_ext',
+      ...NEW_KEY,
+      '-keyout',
+      caKeyFile,
+      '-out',
+      caFile,
+      '-days',
+      String(CA_VALID_DAYS),
+    ],
+    dir,
+  );
   rmSync(conf);
   chmodSync(caKeyFile, 0o600);
 }
 
-function issueServerCertificate(dir: string, files: { caFile: string; caKeyFile: string; certFile: string; keyFile: string; hosts: string[] }): void {
+function issueServerCertificate(
+  dir: string,
+  files: { caFile: string; caKeyFile: string; certFile: string; keyFile: string; hosts: string[] },
+): void {
   const conf = path.join(dir, 'server.cnf');
   const csr = path.join(dir, 'server.csr');
   const san = files.hosts.map((h) => (isIP(h) ? `IP:${h}` : `DNS:${h}`)).join(',');
-  writeFileSync(conf, [
-    '[req]', 'distinguished_name = dn', 'prompt = no', '[dn]', 'CN = nats',
-    // clientAuth too: cluster nodes present this certificate to each other on their routes.
-    '[server_ext]', 'basicConstraints = CA:FALSE', 'keyUsage = critical,digitalSignature', 'extendedKeyUsage = serverAuth,clientAuth', `subjectAltName = ${san}`, 'authorityKeyIdentifier = keyid', '',
-  ].join('\n'));
+  writeFileSync(
+    conf,
+    [
+      '[req]',
+      'distinguished_name = dn',
+      'prompt = no',
+      '[dn]',
+      'CN = nats',
+      // clientAuth too: cluster nodes present this certificate to each other on their routes.
+      '[server_ext]',
+      'basicConstraints = CA:FALSE',
+      'keyUsage = critical,digitalSignature',
+      'extendedKeyUsage = serverAuth,clientAuth',
+      `subjectAltName = ${san}`,
+      'authorityKeyIdentifier = keyid',
+      '',
+    ].join('\n'),
+  );
   openssl(['req', '-new', '-config', conf, ...NEW_KEY, '-keyout', files.keyFile, '-out', csr], dir);
-  openssl(['x509', '-req', '-in', csr, '-CA', files.caFile, '-CAkey', files.caKeyFile, '-set_serial', `0x${randomBytes(16).toString('hex')}`, '-days', String(SERVER_VALID_DAYS), '-extfile', conf, '-extensions', 'server_ext', '-out', files.certFile], dir);
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      files.caFile,
+      '-CAkey',
+      files.caKeyFile,
+      '-set_serial',
+      `0x${randomBytes(16).toString('hex')}`,
+      '-days',
+      String(SERVER_VALID_DAYS),
+      '-extfile',
+      conf,
+      '-extensions',
+      'server_ext',
+      '-out',
+      files.certFile,
+    ],
+    dir,
+  );
   rmSync(conf);
   rmSync(csr);
   chmodSync(files.keyFile, 0o600);

@@ -12,7 +12,11 @@ import { retryUntilDeadline } from './start-up-retry.ts';
 const config = loadConfigOrExit('nats:provision', () => parseProvisionConfig(process.env));
 const logger = createLogger('nats-provision');
 const missing = missingProtection(config.nats);
-if (missing.length) logger.warn({ missing }, `${missing.join(' and ')} not set: provisioning as an anonymous or unverified client, which only a development nats-server should accept`);
+if (missing.length)
+  logger.warn(
+    { missing },
+    `${missing.join(' and ')} not set: provisioning as an anonymous or unverified client, which only a development nats-server should accept`,
+  );
 
 try {
   const outcome = await retryUntilDeadline(
@@ -27,7 +31,16 @@ try {
     },
     { timeoutMs: config.timeoutMs, logger },
   );
-  logger.info({ stream_name: config.plan.stream.name, ...outcome, max_bytes: config.plan.stream.maxBytes, max_age_days: config.plan.stream.maxAgeDays, replicas: config.plan.stream.replicas }, 'event bus provisioned');
+  logger.info(
+    {
+      stream_name: config.plan.stream.name,
+      ...outcome,
+      max_bytes: config.plan.stream.maxBytes,
+      max_age_days: config.plan.stream.maxAgeDays,
+      replicas: config.plan.stream.replicas,
+    },
+    'event bus provisioned',
+  );
 } catch (err) {
   logger.error({ err }, 'provisioning the event bus failed');
   process.stderr.write(`nats:provision: ${(err as Error).message}\n`);

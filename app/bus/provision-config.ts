@@ -3,7 +3,14 @@
 import { z } from 'zod';
 import { CONSUMER_NAMES } from '../consumer/handlers/index.ts';
 import { env, parseEnv } from '../config/env.ts';
-import { natsClientEnv, natsClientSettings, natsRetentionEnv, natsStreamEnv, natsStreamSettings, type NatsClientSettings } from '../config/nats-settings.ts';
+import {
+  natsClientEnv,
+  natsClientSettings,
+  natsRetentionEnv,
+  natsStreamEnv,
+  natsStreamSettings,
+  type NatsClientSettings,
+} from '../config/nats-settings.ts';
 import type { ProvisionPlan } from './provision.ts';
 
 const schema = z.object({
@@ -27,7 +34,13 @@ export function parseProvisionConfig(source: Record<string, string | undefined>)
   return {
     nats,
     plan: {
-      stream: { name: nats.stream, subjectPrefix: nats.subjectPrefix, ...natsStreamSettings(e), maxAgeDays: e.NATS_STREAM_MAX_AGE_DAYS, maxBytes: e.NATS_STREAM_MAX_BYTES },
+      stream: {
+        name: nats.stream,
+        subjectPrefix: nats.subjectPrefix,
+        ...natsStreamSettings(e),
+        maxAgeDays: e.NATS_STREAM_MAX_AGE_DAYS,
+        maxBytes: e.NATS_STREAM_MAX_BYTES,
+      },
       durables: CONSUMER_NAMES,
       durable: { subjectPrefix: nats.subjectPrefix, ackWaitMs: e.CONSUMER_ACK_WAIT_MS, maxDeliver: e.CONSUMER_MAX_DELIVER },
     },

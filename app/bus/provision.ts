@@ -31,7 +31,11 @@ async function ensureStream(jsm: JetStreamManager, config: ReturnType<typeof eve
   return 'updated';
 }
 
-async function ensureDurable(jsm: JetStreamManager, stream: string, config: ReturnType<typeof durableConsumerConfig>): Promise<'created' | 'updated'> {
+async function ensureDurable(
+  jsm: JetStreamManager,
+  stream: string,
+  config: ReturnType<typeof durableConsumerConfig>,
+): Promise<'created' | 'updated'> {
   try {
     await jsm.consumers.info(stream, config.durable_name);
   } catch (err) {
@@ -40,6 +44,10 @@ async function ensureDurable(jsm: JetStreamManager, stream: string, config: Retu
     return 'created';
   }
   // Only these may change on a live durable; the filter and deliver policy are fixed at creation.
-  await jsm.consumers.update(stream, config.durable_name, { ack_wait: config.ack_wait, max_deliver: config.max_deliver, max_ack_pending: config.max_ack_pending });
+  await jsm.consumers.update(stream, config.durable_name, {
+    ack_wait: config.ack_wait,
+    max_deliver: config.max_deliver,
+    max_ack_pending: config.max_ack_pending,
+  });
   return 'updated';
 }

@@ -47,7 +47,11 @@ export async function publishEvent(
   h.set('event-version', String(event.version));
   h.set('content-type', 'application/json');
   try {
-    const ack = await js.publish(subjectFor(target.subjectPrefix, event), body, { msgID: event.id, headers: h, expect: { streamName: target.stream } });
+    const ack = await js.publish(subjectFor(target.subjectPrefix, event), body, {
+      msgID: event.id,
+      headers: h,
+      expect: { streamName: target.stream },
+    });
     return { duplicate: ack.duplicate, sequence: ack.seq };
   } catch (err) {
     throw new BusPublishError(classifyBusError(err), (err as Error).message, { cause: err });

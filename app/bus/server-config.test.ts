@@ -4,10 +4,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NATS_IDENTITIES, permissionsFor, type NatsIdentity } from './identities.ts';
+import { EVENT_BUS_LAYOUT } from './layout.ts';
 import { ensureNatsCredentials } from './pki.ts';
 import { natsServerConfig, type NatsServerConfigOptions } from './server-config.ts';
 
-const layout = { stream: 'BUDDY_EVENTS', subjectPrefix: 'buddy-events', durables: ['q2q-ai', 'journey', 'safety'] };
+const layout = EVENT_BUS_LAYOUT;
+const S = layout.stream;
 
 /** NATS subject matching: `*` is one token, `>` one or more trailing tokens. */
 function matches(pattern: string, subject: string): boolean {
@@ -20,7 +22,8 @@ function matches(pattern: string, subject: string): boolean {
   return p.length === s.length;
 }
 
-const allowed = (identity: NatsIdentity, action: 'publish' | 'subscribe', subject: string) => permissionsFor(identity, layout)[action].some((p) => matches(p, subject));
+const allowed = (identity: NatsIdentity, action: 'publish' | 'subscribe', subject: string) =>
+  permissionsFor(identity, layout)[action].some((p) => matches(p, subject));
 
 const EVENT = 'buddy-events.buddy.match.created.v2';
 const api = (rest: string) => `$JS.API.${rest}`;
@@ -35,36 +38,36 @@ describe('permissionsFor', () => {
     ['auditor', 'publish', EVENT, false],
     ['gateway', 'publish', 'other-events.x', false],
     // The gateway reads the stream's configuration at start and for readiness; nothing more.
-    ['gateway', 'publish', api('STREAM.INFO.BUDDY_EVENTS'), true],
+    ['gateway', 'publish', api(`STREAM.INFO.${S}`), true],
     ['gateway', 'publish', api('STREAM.INFO.OTHER'), false],
-    ['gateway', 'publish', api('STREAM.CREATE.BUDDY_EVENTS'), false],
-    ['gateway', 'publish', api('STREAM.UPDATE.BUDDY_EVENTS'), false],
-    ['gateway', 'publish', api('STREAM.DELETE.BUDDY_EVENTS'), false],
-    ['gateway', 'publish', api('STREAM.PURGE.BUDDY_EVENTS'), false],
-    ['gateway', 'publish', api('CONSUMER.CREATE.BUDDY_EVENTS.tap'), false],
-    ['publisher', 'publish', api('STREAM.DELETE.BUDDY_EVENTS'), false],
+    ['gateway', 'publish', api(`STREAM.CREATE.${S}`), false],
+    ['gateway', 'publish', api(`STREAM.UPDATE.${S}`), false],
+    ['gateway', 'publish', api(`STREAM.DELETE.${S}`), false],
+    ['gateway', 'publish', api(`STREAM.PURGE.${S}`), false],
+    ['gateway', 'publish', api(`CONSUMER.CREATE.${S}.tap`), false],
+    ['publisher', 'publish', api(`STREAM.DELETE.${S}`), false],
     // Each consumer fetches, acks and reads its own durables only.
-    ['consumer', 'publish', api('CONSUMER.MSG.NEXT.BUDDY_EVENTS.q2q-ai'), true],
-    ['consumer', 'publish', api('CONSUMER.INFO.BUDDY_EVENTS.safety'), true],
-    ['consumer', 'publish', '$JS.ACK.BUDDY_EVENTS.journey.1.5.5.1700000000000000000.0', true],
-    ['consumer', 'publish', api('CONSUMER.MSG.NEXT.BUDDY_EVENTS.someone-else'), false],
-    ['consumer', 'publish', '$JS.ACK.BUDDY_EVENTS.someone-else.1.5.5.1700000000000000000.0', false],
-    ['consumer', 'publish', api('CONSUMER.DELETE.BUDDY_EVENTS.q2q-ai'), false],
-    ['consumer', 'publish', api('CONSUMER.CREATE.BUDDY_EVENTS.q2q-ai'), false],
-    ['consumer', 'publish', api('STREAM.INFO.BUDDY_EVENTS'), false],
+    ['consumer', 'publish', api(`CONSUMER.MSG.NEXT.${S}.q2q-ai`), true],
+    ['consumer', 'publish', api(`CONSUMER.INFO.${S}.safety`), true],
+    ['consumer', 'publish', `$JS.ACK.${S}.journey.1.5.5.1700000000000000000.0`, true],
+    ['consumer', 'publish', api(`CONSUMER.MSG.NEXT.${S}.someone-else`), false],
+    ['consumer', 'publish', `$JS.ACK.${S}.someone-else.1.5.5.1700000000000000000.0`, false],
+    ['consumer', 'publish', api(`CONSUMER.DELETE.${S}.q2q-ai`), false],
+    ['consumer', 'publish', api(`CONSUMER.CREATE.${S}.q2q-ai`), false],
+    ['consumer', 'publish', api(`STREAM.INFO.${S}`), false],
     // The provisioner creates and updates; it deletes and purges nothing.
-    ['provisioner', 'publish', api('STREAM.CREATE.BUDDY_EVENTS'), true],
-    ['provisioner', 'publish', api('STREAM.UPDATE.BUDDY_EVENTS'), true],
-    ['provisioner', 'publish', api('CONSUMER.CREATE.BUDDY_EVENTS.q2q-ai.buddy-events.>'), true],
-    ['provisioner', 'publish', api('CONSUMER.DURABLE.CREATE.BUDDY_EVENTS.journey'), true],
-    ['provisioner', 'publish', api('STREAM.DELETE.BUDDY_EVENTS'), false],
-    ['provisioner', 'publish', api('STREAM.PURGE.BUDDY_EVENTS'), false],
-    ['provisioner', 'publish', api('CONSUMER.DELETE.BUDDY_EVENTS.q2q-ai'), false],
-    ['provisioner', 'publish', api('CONSUMER.MSG.NEXT.BUDDY_EVENTS.q2q-ai'), false],
+    ['provisioner', 'publish', api(`STREAM.CREATE.${S}`), true],
+    ['provisioner', 'publish', api(`STREAM.UPDATE.${S}`), true],
+    ['provisioner', 'publish', api(`CONSUMER.CREATE.${S}.q2q-ai.buddy-events.>`), true],
+    ['provisioner', 'publish', api(`CONSUMER.DURABLE.CREATE.${S}.journey`), true],
+    ['provisioner', 'publish', api(`STREAM.DELETE.${S}`), false],
+    ['provisioner', 'publish', api(`STREAM.PURGE.${S}`), false],
+    ['provisioner', 'publish', api(`CONSUMER.DELETE.${S}.q2q-ai`), false],
+    ['provisioner', 'publish', api(`CONSUMER.MSG.NEXT.${S}.q2q-ai`), false],
     // The auditor reads the stream and its messages, and changes nothing.
-    ['auditor', 'publish', api('STREAM.MSG.GET.BUDDY_EVENTS'), true],
-    ['auditor', 'publish', api('STREAM.MSG.DELETE.BUDDY_EVENTS'), false],
-    ['auditor', 'publish', api('CONSUMER.CREATE.BUDDY_EVENTS.reader'), false],
+    ['auditor', 'publish', api(`STREAM.MSG.GET.${S}`), true],
+    ['auditor', 'publish', api(`STREAM.MSG.DELETE.${S}`), false],
+    ['auditor', 'publish', api(`CONSUMER.CREATE.${S}.reader`), false],
     // Replies: each identity reads its own inbox and nobody else's.
     ['gateway', 'subscribe', '_INBOX.gateway.abc.1', true],
     ['gateway', 'subscribe', '_INBOX.consumer.abc.1', false],
@@ -100,15 +103,19 @@ describe('natsServerConfig', () => {
     { name: 'single node', config: natsServerConfig(options()), cluster: false },
     {
       name: 'cluster node',
-      config: natsServerConfig(options({ cluster: { name: 'event-bus', listen: { host: '0.0.0.0', port: 6222 }, routes: ['nats://nats-1:6222', 'nats://nats-2:6222'] } })),
+      config: natsServerConfig(
+        options({
+          cluster: { name: 'event-bus', listen: { host: '0.0.0.0', port: 6222 }, routes: ['nats://nats-1:6222', 'nats://nats-2:6222'] },
+        }),
+      ),
       cluster: true,
     },
   ])('$name: TLS required, one user per identity, no anonymous access', ({ config, cluster }) => {
-    expect(config).toMatch(/^tls \{\n  cert_file: "\/certs\/server.pem"/m);
+    expect(config).toMatch(/^tls \{\n {2}cert_file: "\/certs\/server.pem"/m);
     expect(config.match(/nkey: "U[A-Z]+"/g)).toEqual(['nkey: "UGATEWAY"', 'nkey: "UCONSUMER"']);
     expect(config).not.toMatch(/no_auth_user|authorization \{|password/);
     // API subjects are quoted: unquoted, $JS would be read as a variable.
-    expect(config).toContain('"$JS.API.STREAM.INFO.BUDDY_EVENTS"');
+    expect(config).toContain(`"$JS.API.STREAM.INFO.${S}"`);
     expect(/cluster \{[\s\S]*verify: true/.test(config)).toBe(cluster);
   });
 

@@ -33,7 +33,12 @@ export function natsServerConfig(options: NatsServerConfigOptions): string {
     const { publish, subscribe } = permissionsFor(identity as NatsIdentity, options.layout);
     return { nkey: nkey!, permissions: { publish: { allow: publish }, subscribe: { allow: subscribe } } };
   });
-  const tls = { cert_file: options.tls.certFile, key_file: options.tls.keyFile, ca_file: options.tls.caFile, timeout: TLS_HANDSHAKE_TIMEOUT_SECONDS };
+  const tls = {
+    cert_file: options.tls.certFile,
+    key_file: options.tls.keyFile,
+    ca_file: options.tls.caFile,
+    timeout: TLS_HANDSHAKE_TIMEOUT_SECONDS,
+  };
   const config: Record<string, ConfValue | undefined> = {
     server_name: options.serverName,
     listen: `${options.listen.host}:${options.listen.port}`,
@@ -58,7 +63,9 @@ function renderBlock(block: Record<string, ConfValue | undefined>, indent: strin
     .filter(([, value]) => value !== undefined)
     .map(([key, value]) => {
       const name = /^[A-Za-z_][A-Za-z0-9_-]*$/.test(key) ? key : JSON.stringify(key);
-      return isBlock(value!) ? `${indent}${name} {\n${renderBlock(value, `${indent}  `)}${indent}}\n` : `${indent}${name}: ${renderValue(value!, indent)}\n`;
+      return isBlock(value!)
+        ? `${indent}${name} {\n${renderBlock(value, `${indent}  `)}${indent}}\n`
+        : `${indent}${name}: ${renderValue(value!, indent)}\n`;
     })
     .join('');
 }

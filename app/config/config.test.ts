@@ -7,6 +7,7 @@ import { parseConsumerConfig } from '../consumer/config.ts';
 import { parseGatewayConfig } from '../gateway/config.ts';
 import { parsePublisherConfig } from '../publisher/config.ts';
 import { ConfigError, readSecretFiles } from './env.ts';
+import { DEFAULT_WEBHOOK_ENDPOINT } from '../gateway/config.ts';
 
 const secret = `whsec_${randomBytes(32).toString('base64')}`;
 const token = () => randomBytes(32).toString('base64url');
@@ -14,9 +15,9 @@ const adminToken = token();
 
 describe('publisher configuration', () => {
   it('uses the design defaults', () => {
-    const c = parsePublisherConfig({ CSR_WEBHOOK_URL: 'http://csr-platform:3000/webhooks/buddy-events' });
+    const c = parsePublisherConfig({ CSR_WEBHOOK_URL: `http://csr-platform:3000${DEFAULT_WEBHOOK_ENDPOINT}` });
     expect(c).toMatchObject({
-      webhookUrls: ['http://csr-platform:3000/webhooks/buddy-events'],
+      webhookUrls: [`http://csr-platform:3000${DEFAULT_WEBHOOK_ENDPOINT}`],
       timeoutMs: 5000,
       retry: { maxRetries: 5, baseDelayMs: 1000, jitter: 0.2 },
       enabled: true,
@@ -34,7 +35,12 @@ describe('publisher configuration', () => {
   it('names every bad value', () => {
     let message = '';
     try {
-      parsePublisherConfig({ CSR_WEBHOOK_URL: 'not a url', CSR_WEBHOOK_TIMEOUT_MS: '-5', CSR_WEBHOOK_ENABLED: 'maybe', CSR_WEBHOOK_SECRET: 'plain' });
+      parsePublisherConfig({
+        CSR_WEBHOOK_URL: 'not a url',
+        CSR_WEBHOOK_TIMEOUT_MS: '-5',
+        CSR_WEBHOOK_ENABLED: 'maybe',
+        CSR_WEBHOOK_SECRET: 'plain',
+      });
     } catch (err) {
       message = (err as Error).message;
     }
@@ -42,7 +48,9 @@ describe('publisher configuration', () => {
   });
 
   it('rejects a secret that is not whsec_', () => {
-    expect(() => parsePublisherConfig({ CSR_WEBHOOK_URL: 'http://x/y', CSR_WEBHOOK_SECRET: 'plain' })).toThrow(/CSR_WEBHOOK_SECRET.*whsec_/);
+    expect(() => parsePublisherConfig({ CSR_WEBHOOK_URL: 'http://x/y', CSR_WEBHOOK_SECRET: 'plain' })).toThrow(
+      /CSR_WEBHOOK_SECRET.*whsec_/,
+    );
   });
 
   it('parses booleans, numbers, several URLs and rotation secrets', () => {
@@ -73,7 +81,7 @@ describe('gateway configuration', () => {
     // Signature validation is on by default, so the one setting without a default is the secret.
     expect(parseGatewayConfig({ WEBHOOK_SIGNATURE_SECRET: secret })).toMatchObject({
       port: 3000,
-      endpoint: '/webhooks/buddy-events',
+      endpoint: DEFAULT_WEBHOOK_ENDPOINT,
       signature: { enabled: true, toleranceSeconds: 300 },
       rateLimit: { enabled: false },
       nats: { servers: ['nats://127.0.0.1:4222'], duplicateWindowSeconds: 600 },
@@ -82,7 +90,9 @@ describe('gateway configuration', () => {
 
   it('requires a secret when validation is enabled', () => {
     expect(() => parseGatewayConfig({ WEBHOOK_SIGNATURE_VALIDATION_ENABLED: 'true' })).toThrow(/WEBHOOK_SIGNATURE_SECRET/);
-    expect(parseGatewayConfig({ WEBHOOK_SIGNATURE_VALIDATION_ENABLED: 'true', WEBHOOK_SIGNATURE_SECRET: secret }).signature.keys).toHaveLength(1);
+    expect(
+      parseGatewayConfig({ WEBHOOK_SIGNATURE_VALIDATION_ENABLED: 'true', WEBHOOK_SIGNATURE_SECRET: secret }).signature.keys,
+    ).toHaveLength(1);
   });
 
   it('rejects a bad port, endpoint and rate', () => {
@@ -114,7 +124,11 @@ describe('<NAME>_FILE secrets', () => {
     { case: 'only the variable', source: { S: 'direct' }, expected: { S: 'direct' } },
     { case: 'only the file: its content, without the trailing newline', source: { S_FILE: value }, expected: { S: 's3cret' } },
     { case: 'CRLF and several newlines trimmed', source: { S_FILE: file('crlf', 's3cret\r\n\n') }, expected: { S: 's3cret' } },
-    { case: 'inner spaces kept (rotation lists)', source: { S_FILE: file('list', 'whsec_a whsec_b\n') }, expected: { S: 'whsec_a whsec_b' } },
+    {
+      case: 'inner spaces kept (rotation lists)',
+      source: { S_FILE: file('list', 'whsec_a whsec_b\n') },
+      expected: { S: 'whsec_a whsec_b' },
+    },
     { case: 'an empty _FILE counts as unset', source: { S: 'direct', S_FILE: '' }, expected: { S: 'direct' } },
     { case: 'names not listed are left alone', source: { OTHER_FILE: value }, expected: { OTHER: undefined } },
   ])('$case', ({ source, expected }) => {
@@ -143,20 +157,34 @@ describe('<NAME>_FILE secrets', () => {
       PUBLISHER_DATABASE_URL_FILE: file('db', `${databaseUrl}\n`),
       NATS_URL_FILE: file('nats', 'nats://user:pw@nats:4222\n'),
     });
-    expect(publisher).toMatchObject({ adminToken, apiToken: api, store: { kind: 'postgres', url: databaseUrl }, nats: { servers: ['nats://user:pw@nats:4222'] } });
+    expect(publisher).toMatchObject({
+      adminToken,
+      apiToken: api,
+      store: { kind: 'postgres', url: databaseUrl },
+      nats: { servers: ['nats://user:pw@nats:4222'] },
+    });
     expect(publisher.signingKeys).toHaveLength(1);
-    const gateway = parseGatewayConfig({ WEBHOOK_SIGNATURE_VALIDATION_ENABLED: 'true', WEBHOOK_SIGNATURE_SECRET_FILE: file('gw', `${secret}\n`), GATEWAY_ADMIN_TOKEN_FILE: file('gadmin', adminToken) });
+    const gateway = parseGatewayConfig({
+      WEBHOOK_SIGNATURE_VALIDATION_ENABLED: 'true',
+      WEBHOOK_SIGNATURE_SECRET_FILE: file('gw', `${secret}\n`),
+      GATEWAY_ADMIN_TOKEN_FILE: file('gadmin', adminToken),
+    });
     expect(gateway.adminToken).toBe(adminToken);
     expect(gateway.signature.keys).toHaveLength(1);
-    expect(parseConsumerConfig({ NATS_URL_FILE: file('cnats', 'nats://c:pw@nats:4222\n') }).nats.servers).toEqual(['nats://c:pw@nats:4222']);
+    expect(parseConsumerConfig({ NATS_URL_FILE: file('cnats', 'nats://c:pw@nats:4222\n') }).nats.servers).toEqual([
+      'nats://c:pw@nats:4222',
+    ]);
     // A secret read from a file is validated like one set directly.
-    expect(() => parseGatewayConfig({ WEBHOOK_SIGNATURE_SECRET_FILE: file('plain', 'plain\n') })).toThrow(/WEBHOOK_SIGNATURE_SECRET.*whsec_/);
+    expect(() => parseGatewayConfig({ WEBHOOK_SIGNATURE_SECRET_FILE: file('plain', 'plain\n') })).toThrow(
+      /WEBHOOK_SIGNATURE_SECRET.*whsec_/,
+    );
   });
 });
 
 describe('bearer tokens', () => {
   const publisher = (env: Record<string, string>) => () => parsePublisherConfig({ CSR_WEBHOOK_URL: 'http://x/y', ...env });
-  const gateway = (env: Record<string, string>) => () => parseGatewayConfig({ WEBHOOK_SIGNATURE_VALIDATION_ENABLED: 'true', WEBHOOK_SIGNATURE_SECRET: secret, ...env });
+  const gateway = (env: Record<string, string>) => () =>
+    parseGatewayConfig({ WEBHOOK_SIGNATURE_VALIDATION_ENABLED: 'true', WEBHOOK_SIGNATURE_SECRET: secret, ...env });
 
   it.each([
     { name: 'PUBLISHER_ADMIN_TOKEN', parse: publisher },
@@ -176,7 +204,9 @@ describe('bearer tokens', () => {
     expect(publisher({ PUBLISHER_ADMIN_TOKEN: 'demo-admin-token' })).toThrow(/PUBLISHER_ADMIN_TOKEN: is the published demo token/);
   });
 
-  it('keeps the application\'s and the operators\' tokens apart', () => {
-    expect(publisher({ PUBLISHER_ADMIN_TOKEN: adminToken, PUBLISHER_API_TOKEN: adminToken })).toThrow(/PUBLISHER_API_TOKEN: must differ from PUBLISHER_ADMIN_TOKEN/);
+  it("keeps the application's and the operators' tokens apart", () => {
+    expect(publisher({ PUBLISHER_ADMIN_TOKEN: adminToken, PUBLISHER_API_TOKEN: adminToken })).toThrow(
+      /PUBLISHER_API_TOKEN: must differ from PUBLISHER_ADMIN_TOKEN/,
+    );
   });
 });

@@ -1,6 +1,7 @@
 // Environment parsing shared by every service: parsed once with zod at start-up, never read again.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { zodIssuesToErrors } from '../validation/zod-issues.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -12,7 +13,13 @@ export const MIN_TOKEN_LENGTH = 32;
 export const KNOWN_PUBLIC_TOKENS: readonly string[] = ['demo-admin-token'];
 
 /** Empty strings count as unset, as they do in most .env files. */
-const optionalString = () => z.string().trim().min(1).optional().or(z.literal('').transform(() => undefined));
+const optionalString = () =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .optional()
+    .or(z.literal('').transform(() => undefined));
 
 export const env = {
   port: (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback),
@@ -34,7 +41,12 @@ export const env = {
   urlList: () =>
     z
       .string()
-      .transform((value) => value.split(',').map((s) => s.trim()).filter(Boolean))
+      .transform((value) =>
+        value
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      )
       .pipe(z.array(z.url()).min(1)),
 };
 
@@ -43,7 +55,11 @@ export const env = {
  * secret stays out of the environment (which `docker inspect` and child processes see). Runs before
  * the zod schema, which then sees `<NAME>` as if it had been set directly.
  */
-export function readSecretFiles(source: Record<string, string | undefined>, names: readonly string[], read: (file: string) => string = (file) => readFileSync(file, 'utf8')): Record<string, string | undefined> {
+export function readSecretFiles(
+  source: Record<string, string | undefined>,
+  names: readonly string[],
+  read: (file: string) => string = (file) => readFileSync(file, 'utf8'),
+): Record<string, string | undefined> {
   const resolved = { ...source };
   const problems: string[] = [];
   for (const name of names) {
@@ -71,7 +87,8 @@ export function readSecretFiles(source: Record<string, string | undefined>, name
 export function parseEnv<S extends z.ZodType>(schema: S, source: Record<string, string | undefined>): z.output<S> {
   const result = schema.safeParse(source);
   if (result.success) return result.data;
-  const lines = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(env)'}: ${issue.message}`);
+  // Variable names, not pointers: "/NATS_URL" reads worse than NATS_URL in a start-up error.
+  const lines = zodIssuesToErrors(result.error.issues).map((e) => `  ${e.path === '/' ? '(env)' : e.path.slice(1)}: ${e.message}`);
   throw new ConfigError(lines.join('\n'));
 }
 

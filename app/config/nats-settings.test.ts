@@ -7,6 +7,8 @@ import { ensureNatsCredentials, type NatsCredentials } from '../bus/pki.ts';
 import { parseConsumerConfig } from '../consumer/config.ts';
 import { parseGatewayConfig } from '../gateway/config.ts';
 import { parsePublisherConfig } from '../publisher/config.ts';
+import { EVENT_BUS_LAYOUT } from '../bus/layout.ts';
+import { DEFAULT_WEBHOOK_ENDPOINT } from '../gateway/config.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'nats-settings-'));
 const file = (name: string, text: string) => {
@@ -24,13 +26,14 @@ beforeAll(() => {
 const parsers = {
   gateway: (env: Record<string, string>) => parseGatewayConfig({ WEBHOOK_SIGNATURE_VALIDATION_ENABLED: 'false', ...env }).nats,
   consumer: (env: Record<string, string>) => parseConsumerConfig(env).nats,
-  publisher: (env: Record<string, string>) => parsePublisherConfig({ CSR_WEBHOOK_URL: 'http://127.0.0.1:3000/webhooks/buddy-events', ...env }).nats,
+  publisher: (env: Record<string, string>) =>
+    parsePublisherConfig({ CSR_WEBHOOK_URL: `http://127.0.0.1:3000${DEFAULT_WEBHOOK_ENDPOINT}`, ...env }).nats,
 };
 
 describe.each(Object.entries(parsers))('the %s reads the shared NATS settings', (_service, parse) => {
   it('connects anonymously without TLS by default (a development nats-server)', () => {
     const nats = parse({});
-    expect(nats).toMatchObject({ servers: ['nats://127.0.0.1:4222'], stream: 'BUDDY_EVENTS', subjectPrefix: 'buddy-events' });
+    expect(nats).toMatchObject({ servers: ['nats://127.0.0.1:4222'], stream: EVENT_BUS_LAYOUT.stream, subjectPrefix: 'buddy-events' });
     expect(nats.nkey).toBeUndefined();
     expect(nats.tls).toBeUndefined();
   });
@@ -42,10 +45,26 @@ describe.each(Object.entries(parsers))('the %s reads the shared NATS settings', 
   });
 
   it.each([
-    { name: 'a missing seed file', env: () => ({ NATS_NKEY_SEED_FILE: path.join(dir, 'absent.nk') }), error: /NATS_NKEY_SEED_FILE: cannot read .*absent\.nk \(ENOENT\)/ },
-    { name: 'an account seed instead of a user seed', env: () => ({ NATS_NKEY_SEED_FILE: file('account.nk', new TextDecoder().decode(createAccount().getSeed())) }), error: /NATS_NKEY_SEED_FILE: .*account\.nk is not an nkey user seed/ },
-    { name: 'a corrupted user seed', env: () => ({ NATS_NKEY_SEED_FILE: file('bad.nk', `${new TextDecoder().decode(createUser().getSeed()).slice(0, -3)}AAA`) }), error: /NATS_NKEY_SEED_FILE: .*bad\.nk is not a valid nkey user seed/ },
-    { name: 'a CA file that is not a certificate', env: () => ({ NATS_TLS_CA_FILE: file('ca.txt', 'hello') }), error: /NATS_TLS_CA_FILE: .*ca\.txt is not a PEM certificate/ },
+    {
+      name: 'a missing seed file',
+      env: () => ({ NATS_NKEY_SEED_FILE: path.join(dir, 'absent.nk') }),
+      error: /NATS_NKEY_SEED_FILE: cannot read .*absent\.nk \(ENOENT\)/,
+    },
+    {
+      name: 'an account seed instead of a user seed',
+      env: () => ({ NATS_NKEY_SEED_FILE: file('account.nk', new TextDecoder().decode(createAccount().getSeed())) }),
+      error: /NATS_NKEY_SEED_FILE: .*account\.nk is not an nkey user seed/,
+    },
+    {
+      name: 'a corrupted user seed',
+      env: () => ({ NATS_NKEY_SEED_FILE: file('bad.nk', `${new TextDecoder().decode(createUser().getSeed()).slice(0, -3)}AAA`) }),
+      error: /NATS_NKEY_SEED_FILE: .*bad\.nk is not a valid nkey user seed/,
+    },
+    {
+      name: 'a CA file that is not a certificate',
+      env: () => ({ NATS_TLS_CA_FILE: file('ca.txt', 'hello') }),
+      error: /NATS_TLS_CA_FILE: .*ca\.txt is not a PEM certificate/,
+    },
   ])('refuses $name, naming the variable and the file', ({ env, error }) => {
     expect(() => parse(env())).toThrow(error);
   });

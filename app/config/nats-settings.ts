@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { publicKeyOfSeed } from '../bus/nkey-seed.ts';
 import { DEFAULT_STREAM_LIMITS } from '../bus/event-stream.ts';
+import { EVENT_BUS_LAYOUT } from '../bus/layout.ts';
 import { env } from './env.ts';
 
 function readable(file: string): string {
@@ -23,7 +24,10 @@ function checkedFile<T>(check: (text: string) => T) {
     try {
       return { file, ...check(readable(file)) };
     } catch (err) {
-      ctx.addIssue({ code: 'custom', message: (err as Error).message.startsWith('cannot read') ? (err as Error).message : `${file} ${(err as Error).message}` });
+      ctx.addIssue({
+        code: 'custom',
+        message: (err as Error).message.startsWith('cannot read') ? (err as Error).message : `${file} ${(err as Error).message}`,
+      });
       return z.NEVER;
     }
   });
@@ -31,8 +35,14 @@ function checkedFile<T>(check: (text: string) => T) {
 
 export const natsClientEnv = {
   NATS_URL: env.urlList().default(['nats://127.0.0.1:4222']),
-  NATS_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/).default('BUDDY_EVENTS'),
-  NATS_SUBJECT_PREFIX: z.string().regex(/^[a-z0-9_-]+$/).default('buddy-events'),
+  NATS_STREAM: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .default(EVENT_BUS_LAYOUT.stream),
+  NATS_SUBJECT_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9_-]+$/)
+    .default(EVENT_BUS_LAYOUT.subjectPrefix),
   // This service's identity: a file holding its nkey user seed (SU…). Unset: anonymous, which only
   // a development nats-server accepts (a warning is logged at start).
   NATS_NKEY_SEED_FILE: checkedFile((text) => ({ publicKey: publicKeyOfSeed(text) })),

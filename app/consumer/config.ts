@@ -12,7 +12,12 @@ const schema = z.object({
   SAFETY_FLAG_WORDS: z
     .string()
     .default('unsafe,harm,hurt,abuse,threat,scared')
-    .transform((v) => v.split(',').map((w) => w.trim()).filter(Boolean)),
+    .transform((v) =>
+      v
+        .split(',')
+        .map((w) => w.trim())
+        .filter(Boolean),
+    ),
   // CONSUMER_MAX_DELIVER and CONSUMER_ACK_WAIT_MS belong to the durables, set by npm run nats:provision.
   // false reproduces the Phase 1 design for the chaos harness: no inbox dedup, so a redelivery
   // runs the handler again. Never turn it off in production.

@@ -1,8 +1,20 @@
 // Durable JetStream consumers, one per handler: each sees every event, acks explicitly, and resumes
 // from where it stopped after any restart. The provisioning step creates them (durableConsumerConfig);
 // the consumer process only reads and consumes them.
-import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager, type ConsumerConfig, type ConsumerInfo, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  jetstream,
+  jetstreamManager,
+  type ConsumerConfig,
+  type ConsumerInfo,
+  type ConsumerMessages,
+  type JsMsg,
+} from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
+import { sameTurnBatches } from '../batching/same-turn-batches.ts';
 import type { Logger } from '../telemetry/logger.ts';
 
 export type DurableOptions = { subjectPrefix: string; ackWaitMs: number; maxDeliver: number };
@@ -38,7 +50,10 @@ export async function durableConsumerInfo(nc: NatsConnection, stream: string, na
   try {
     return await jsm.consumers.info(stream, name);
   } catch (err) {
-    if (err instanceof JetStreamApiError && (err.code === JetStreamApiCodes.ConsumerNotFound || err.code === JetStreamApiCodes.StreamNotFound)) {
+    if (
+      err instanceof JetStreamApiError &&
+      (err.code === JetStreamApiCodes.ConsumerNotFound || err.code === JetStreamApiCodes.StreamNotFound)
+    ) {
       throw new DurableMissingError(`durable consumer ${name} on stream ${stream} does not exist: run npm run nats:provision`);
     }
     throw err;
@@ -53,7 +68,8 @@ export async function pendingCount(nc: NatsConnection, stream: string, name: str
 
 /**
  * Consumes until stopped, restarting the iterator if it ends. Messages that arrive together are
- * handed over as one batch (one inbox commit), and batches are processed one after another.
+ * handed over as one batch (one inbox commit), and batches are processed one after another: what
+ * arrives while a batch is processed forms the next.
  */
 export function runConsumer(
   nc: NatsConnection,
@@ -64,13 +80,19 @@ export function runConsumer(
 ) {
   let stopped = false;
   let current: ConsumerMessages | undefined;
-  let pending: JsMsg[] = [];
-  let processing: Promise<unknown> = Promise.resolve();
-  const flush = () => {
-    const batch = pending;
-    pending = [];
-    processing = processing.then(() => onBatch(batch)).catch((err: unknown) => logger.error({ consumer: name, err }, 'batch processing failed'));
-  };
+  // One at a time: a batch is processed only after the previous one, so the consumer keeps its order.
+  const batches = sameTurnBatches(
+    async (batch: JsMsg[]) => {
+      try {
+        await onBatch(batch);
+      } catch (err) {
+        // Not acknowledged: JetStream redelivers the batch after ack_wait.
+        logger.error({ consumer: name, err }, 'batch processing failed');
+      }
+      return batch.map(() => undefined);
+    },
+    { order: 'one-at-a-time' },
+  );
   const done = (async () => {
     const js = jetstream(nc);
     while (!stopped) {
@@ -81,8 +103,7 @@ export function runConsumer(
         current = await consumer.consume({ max_messages: 100, expires: 5000 });
         for await (const msg of current) {
           // Messages already buffered arrive in the same turn of the event loop and join one batch.
-          if (pending.length === 0) setImmediate(flush);
-          pending.push(msg);
+          void batches.add(msg);
           if (stopped) break;
         }
       } catch (err) {
@@ -97,8 +118,7 @@ export function runConsumer(
       stopped = true;
       await current?.close();
       await done;
-      if (pending.length) flush();
-      await processing;
+      await batches.drain();
     },
   };
 }

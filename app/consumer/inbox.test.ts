@@ -11,17 +11,25 @@ import { flaggedWords } from './handlers/safety.ts';
 import { openInbox } from './inbox.ts';
 
 const handlers = createHandlers({ safetyWords: ['scared'] });
-const open = () => openInbox(path.join(mkdtempSync(path.join(tmpdir(), 'inbox-')), 'inbox.sqlite'), handlers.map((h) => h.schema));
+const open = () =>
+  openInbox(
+    path.join(mkdtempSync(path.join(tmpdir(), 'inbox-')), 'inbox.sqlite'),
+    handlers.map((h) => h.schema),
+  );
 const delivery = { deliveryCount: 1, streamSeq: 1 };
 
 describe('transactional inbox', () => {
   it('runs a handler once per event, however often the event arrives', () => {
     const inbox = open();
     const event = buddyEnvelope(1) as EventEnvelope; // check-in
-    for (let i = 0; i < 3; i++) inbox.handleOnce('journey', event, { ...delivery, deliveryCount: i + 1 }, 0, (db) => journeyHandler.handle(event, db));
+    for (let i = 0; i < 3; i++)
+      inbox.handleOnce('journey', event, { ...delivery, deliveryCount: i + 1 }, 0, (db) => journeyHandler.handle(event, db));
     const row = inbox.db.prepare('SELECT checkins FROM journey_milestones').get() as { checkins: number };
     expect(row.checkins).toBe(1);
-    const log = inbox.db.prepare('SELECT outcome FROM delivery_log ORDER BY rowid').all().map((r) => (r as { outcome: string }).outcome);
+    const log = inbox.db
+      .prepare('SELECT outcome FROM delivery_log ORDER BY rowid')
+      .all()
+      .map((r) => (r as { outcome: string }).outcome);
     expect(log).toEqual(['handled', 'duplicate', 'duplicate']);
   });
 

@@ -62,7 +62,9 @@ export function openInbox(file: string, handlerSchemas: readonly string[], optio
     `INSERT INTO processed (consumer, event_id, event_type, occurred_at, handled_at, delivery_count, stream_seq, trace_id)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
   );
-  const logDelivery = db.prepare('INSERT INTO delivery_log (consumer, event_id, outcome, delivery_count, stream_seq, at) VALUES (?, ?, ?, ?, ?, ?)');
+  const logDelivery = db.prepare(
+    'INSERT INTO delivery_log (consumer, event_id, outcome, delivery_count, stream_seq, at) VALUES (?, ?, ?, ?, ?, ?)',
+  );
   const deadLetter = db.prepare(
     `INSERT OR REPLACE INTO consumer_dead_letter (consumer, event_id, stream_seq, subject, body, reason, detail, dead_lettered_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -95,14 +97,30 @@ export function openInbox(file: string, handlerSchemas: readonly string[], optio
      * Runs `effect` once per (consumer, event id). Returns 'duplicate' without running it when the
      * event was already handled; an exception rolls back both the effect and the mark.
      */
-    handleOnce(consumer: string, event: EventEnvelope, delivery: Delivery, now: number, effect: (db: DatabaseSync) => void): 'handled' | 'duplicate' {
+    handleOnce(
+      consumer: string,
+      event: EventEnvelope,
+      delivery: Delivery,
+      now: number,
+      effect: (db: DatabaseSync) => void,
+    ): 'handled' | 'duplicate' {
       const name = `m${++savepoints}`;
-      const [begin, commit, rollback] = inBatch ? [`SAVEPOINT ${name}`, `RELEASE ${name}`, `ROLLBACK TO ${name}; RELEASE ${name}`] : ['BEGIN IMMEDIATE', 'COMMIT', 'ROLLBACK'];
+      const [begin, commit, rollback] = inBatch
+        ? [`SAVEPOINT ${name}`, `RELEASE ${name}`, `ROLLBACK TO ${name}; RELEASE ${name}`]
+        : ['BEGIN IMMEDIATE', 'COMMIT', 'ROLLBACK'];
       db.exec(begin);
       try {
         const inserted =
-          markSeen.run(consumer, event.id, event.type, Date.parse(event.occurredAt), now, delivery.deliveryCount, delivery.streamSeq, delivery.traceId ?? null).changes === 1 ||
-          !dedup;
+          markSeen.run(
+            consumer,
+            event.id,
+            event.type,
+            Date.parse(event.occurredAt),
+            now,
+            delivery.deliveryCount,
+            delivery.streamSeq,
+            delivery.traceId ?? null,
+          ).changes === 1 || !dedup;
         if (inserted) effect(db);
         const outcome = inserted ? 'handled' : 'duplicate';
         logDelivery.run(consumer, event.id, outcome, delivery.deliveryCount, delivery.streamSeq, now);
@@ -114,7 +132,11 @@ export function openInbox(file: string, handlerSchemas: readonly string[], optio
       }
     },
     /** Poison messages are parked here (and acked) instead of being redelivered forever. */
-    deadLetter(consumer: string, entry: { eventId?: string; streamSeq: number; subject: string; body: string; reason: string; detail?: string }, now: number): void {
+    deadLetter(
+      consumer: string,
+      entry: { eventId?: string; streamSeq: number; subject: string; body: string; reason: string; detail?: string },
+      now: number,
+    ): void {
       deadLetter.run(consumer, entry.eventId ?? null, entry.streamSeq, entry.subject, entry.body, entry.reason, entry.detail ?? null, now);
     },
     deadLetterCount(consumer: string): number {

@@ -12,17 +12,28 @@ import { DurableMissingError, durableConsumerInfo, handlerMaxDeliver, pendingCou
 import { createHandlers } from './handlers/index.ts';
 import { openInbox } from './inbox.ts';
 import { createConsumerMetrics } from './metrics.ts';
-import { processBatch } from './process-message.ts';
+import { createSharedCommit } from './shared-commit.ts';
 
 const config = loadConfigOrExit('consumer', () => parseConsumerConfig(process.env));
 const logger = createLogger('consumer');
 const handlers = createHandlers({ safetyWords: config.safetyWords });
-const inbox = await openOrExit('consumer', () => openInbox(config.dbPath, handlers.map((h) => h.schema), { dedup: config.dedup }));
-const stopInboxWatch = inbox.fileGuard && watchFile(inbox.fileGuard, { logger, what: 'inbox', consequence: 'batches are no longer acknowledged until a restart' });
+const inbox = await openOrExit('consumer', () =>
+  openInbox(
+    config.dbPath,
+    handlers.map((h) => h.schema),
+    { dedup: config.dedup },
+  ),
+);
+const stopInboxWatch =
+  inbox.fileGuard &&
+  watchFile(inbox.fileGuard, { logger, what: 'inbox', consequence: 'batches are no longer acknowledged until a restart' });
 if (!config.dedup) logger.warn('CONSUMER_DEDUP=false: redeliveries run the handlers again (Phase 1 reproduction)');
 
 const pending = new Map<string, number>();
-const metrics = createConsumerMetrics(() => pending, () => inbox.fileGuard?.last().ok ?? true);
+const metrics = createConsumerMetrics(
+  () => pending,
+  () => inbox.fileGuard?.last().ok ?? true,
+);
 
 const bus = await connectToBus({ ...config.nats, identity: 'consumer', name: 'csr-consumers', logger });
 
@@ -31,11 +42,15 @@ const bus = await connectToBus({ ...config.nats, identity: 'consumer', name: 'cs
 const maxDeliver = new Map<string, number>();
 for (const handler of handlers) {
   try {
-    const info = await retryUntilDeadline(`find durable ${handler.consumer}`, () => durableConsumerInfo(bus.nc, config.nats.stream, handler.consumer), {
-      timeoutMs: config.startupWaitMs,
-      logger,
-      retryable: (err) => err instanceof DurableMissingError || isTransientBusError(err),
-    });
+    const info = await retryUntilDeadline(
+      `find durable ${handler.consumer}`,
+      () => durableConsumerInfo(bus.nc, config.nats.stream, handler.consumer),
+      {
+        timeoutMs: config.startupWaitMs,
+        logger,
+        retryable: (err) => err instanceof DurableMissingError || isTransientBusError(err),
+      },
+    );
     // The durable's max_deliver is the one source of truth for when the handler parks a message.
     maxDeliver.set(handler.consumer, handlerMaxDeliver(info));
   } catch (err) {
@@ -45,10 +60,24 @@ for (const handler of handlers) {
   }
 }
 
+const sharedCommit = createSharedCommit(inbox);
 const startRunners = () =>
   handlers.map((handler) =>
-    runConsumer(bus.nc, config.nats.stream, handler.consumer, (msgs) =>
-      processBatch(msgs, { inbox, handler, metrics, logger, maxDeliver: maxDeliver.get(handler.consumer)!, handlerDelayMs: config.handlerDelayMs }), logger),
+    runConsumer(
+      bus.nc,
+      config.nats.stream,
+      handler.consumer,
+      (msgs) =>
+        sharedCommit.process(msgs, {
+          inbox,
+          handler,
+          metrics,
+          logger,
+          maxDeliver: maxDeliver.get(handler.consumer)!,
+          handlerDelayMs: config.handlerDelayMs,
+        }),
+      logger,
+    ),
   );
 let runners = startRunners();
 // Without its inbox file a batch cannot be acknowledged, and every redelivery would count against
@@ -81,7 +110,9 @@ const app = createApp({
   inboxFile: inbox.fileGuard,
   status: () => ({
     connected: bus.isConnected(),
-    consumers: Object.fromEntries(handlers.map((h) => [h.consumer, { pending: pending.get(h.consumer) ?? null, deadLettered: inbox.deadLetterCount(h.consumer) }])),
+    consumers: Object.fromEntries(
+      handlers.map((h) => [h.consumer, { pending: pending.get(h.consumer) ?? null, deadLettered: inbox.deadLetterCount(h.consumer) }]),
+    ),
   }),
 });
 const server = await listen(app, config.host, config.port);

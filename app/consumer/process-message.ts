@@ -28,44 +28,66 @@ export function redeliveryDelayMs(deliveryCount: number): number {
   return Math.min(30_000, 1000 * 2 ** (deliveryCount - 1));
 }
 
-type Step = { msg: JsMsg; outcome: Outcome; event?: EventEnvelope; span?: Span; error?: Error; reason?: string };
+export type Step = { msg: JsMsg; outcome: Outcome; event?: EventEnvelope; span?: Span; error?: Error; reason?: string };
 
-export async function processBatch(msgs: readonly JsMsg[], options: ProcessOptions): Promise<Outcome[]> {
-  const { inbox, handler, metrics, logger, maxDeliver, handlerDelayMs } = options;
+/** Decides every message of a batch; run inside the inbox transaction that commits their effects. */
+export function decideBatch(msgs: readonly JsMsg[], options: ProcessOptions): Step[] {
+  const { inbox, handler, maxDeliver } = options;
   const now = options.now ?? Date.now;
   const consumer = handler.consumer;
-  if (handlerDelayMs > 0) await new Promise((r) => setTimeout(r, handlerDelayMs * msgs.length));
+  return msgs.map((msg): Step => {
+    const body = new TextDecoder().decode(msg.data);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      parsed = undefined;
+    }
+    const validation = validateEvent(parsed);
+    if (!validation.ok) {
+      // Cannot happen for events the gateway accepted; parked rather than dropped so nothing vanishes.
+      inbox.deadLetter(
+        consumer,
+        { streamSeq: msg.seq, subject: msg.subject, body, reason: 'invalid', detail: validation.failure.detail },
+        now(),
+      );
+      return { msg, outcome: 'invalid', reason: validation.failure.reason };
+    }
+    const event = validation.event;
+    const traceparent = msg.headers?.get('traceparent') || undefined;
+    const parent = contextFromHeaders({ traceparent, tracestate: msg.headers?.get('tracestate') || undefined });
+    const span = tracer.startSpan(
+      `consume ${consumer}`,
+      { attributes: { 'event.id': event.id, 'event.type': event.type, 'messaging.consumer.name': consumer } },
+      parent,
+    );
+    try {
+      const delivery = { deliveryCount: msg.info.deliveryCount, streamSeq: msg.seq, traceId: traceIdOf(traceparent) };
+      return { msg, event, span, outcome: inbox.handleOnce(consumer, event, delivery, now(), (db) => handler.handle(event, db)) };
+    } catch (err) {
+      if (msg.info.deliveryCount < maxDeliver) return { msg, event, span, outcome: 'failed', error: err as Error };
+      inbox.deadLetter(
+        consumer,
+        { eventId: event.id, streamSeq: msg.seq, subject: msg.subject, body, reason: 'handler_failed', detail: (err as Error).message },
+        now(),
+      );
+      return { msg, event, span, outcome: 'dead_lettered', error: err as Error };
+    }
+  });
+}
 
-  const steps = inbox.batch(() =>
-    msgs.map((msg): Step => {
-      const body = new TextDecoder().decode(msg.data);
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(body);
-      } catch {
-        parsed = undefined;
-      }
-      const validation = validateEvent(parsed);
-      if (!validation.ok) {
-        // Cannot happen for events the gateway accepted; parked rather than dropped so nothing vanishes.
-        inbox.deadLetter(consumer, { streamSeq: msg.seq, subject: msg.subject, body, reason: 'invalid', detail: validation.failure.detail }, now());
-        return { msg, outcome: 'invalid', reason: validation.failure.reason };
-      }
-      const event = validation.event;
-      const traceparent = msg.headers?.get('traceparent') || undefined;
-      const parent = contextFromHeaders({ traceparent, tracestate: msg.headers?.get('tracestate') || undefined });
-      const span = tracer.startSpan(`consume ${consumer}`, { attributes: { 'event.id': event.id, 'event.type': event.type, 'messaging.consumer.name': consumer } }, parent);
-      try {
-        const delivery = { deliveryCount: msg.info.deliveryCount, streamSeq: msg.seq, traceId: traceIdOf(traceparent) };
-        return { msg, event, span, outcome: inbox.handleOnce(consumer, event, delivery, now(), (db) => handler.handle(event, db)) };
-      } catch (err) {
-        if (msg.info.deliveryCount < maxDeliver) return { msg, event, span, outcome: 'failed', error: err as Error };
-        inbox.deadLetter(consumer, { eventId: event.id, streamSeq: msg.seq, subject: msg.subject, body, reason: 'handler_failed', detail: (err as Error).message }, now());
-        return { msg, event, span, outcome: 'dead_lettered', error: err as Error };
-      }
-    }),
-  );
+/** One consumer's batch on its own: one inbox commit, then the acks. */
+export async function processBatch(msgs: readonly JsMsg[], options: ProcessOptions): Promise<Outcome[]> {
+  if (options.handlerDelayMs > 0) await new Promise((r) => setTimeout(r, options.handlerDelayMs * msgs.length));
+  const steps = options.inbox.batch(() => decideBatch(msgs, options));
+  return settleBatch(steps, options);
+}
 
+/** After the commit: ack, nak or park each message, and record what happened. */
+export function settleBatch(steps: readonly Step[], options: ProcessOptions): Outcome[] {
+  const { metrics, logger } = options;
+  const now = options.now ?? Date.now;
+  const consumer = options.handler.consumer;
   // Committed: now tell JetStream. An ack lost on the way only brings a redelivery the inbox skips.
   for (const { msg, event, span, outcome, error, reason } of steps) {
     const eventType = event?.type ?? 'unknown';

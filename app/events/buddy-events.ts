@@ -33,7 +33,10 @@ export const BUDDY_EVENT_SCHEMAS = {
       participantId: id,
       buddyId: id.optional(),
       attendedAt: timestamp,
-      durationMinutes: z.int().min(1).max(24 * 60),
+      durationMinutes: z
+        .int()
+        .min(1)
+        .max(24 * 60),
     }),
   },
   'buddy.checkin.completed': {

@@ -1,5 +1,6 @@
 // The envelope every event travels in, and its validation. Shared by publisher, gateway and consumers.
 import { z } from 'zod';
+import { type FieldError, zodIssuesToErrors } from '../validation/zod-issues.ts';
 import { BUDDY_EVENT_TYPES, dataSchemaFor, isKnownEventType, knownVersions } from './buddy-events.ts';
 
 export const EVENT_SOURCE = 'buddy-system';
@@ -28,21 +29,10 @@ export type EventEnvelope = z.infer<typeof envelopeSchema>;
 export type ValidationFailure = {
   reason: 'schema_invalid' | 'unknown_event_type' | 'unknown_event_version';
   detail: string;
-  errors: { path: string; message: string }[];
+  errors: FieldError[];
 };
 
 export type ValidationResult = { ok: true; event: EventEnvelope } | { ok: false; failure: ValidationFailure };
-
-function formatPath(path: readonly PropertyKey[]): string {
-  return path.length === 0 ? '/' : '/' + path.map(String).join('/');
-}
-
-function issuesToErrors(issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[] = []) {
-  return issues.map((issue) => {
-    const keys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
-    return { path: formatPath([...prefix, ...issue.path]), message: issue.message + keys };
-  });
-}
 
 /** Validates an already-parsed JSON value as an event envelope with a known, versioned data schema. */
 export function validateEvent(input: unknown): ValidationResult {
@@ -50,7 +40,7 @@ export function validateEvent(input: unknown): ValidationResult {
   if (!envelope.success) {
     return {
       ok: false,
-      failure: { reason: 'schema_invalid', detail: 'The event envelope is invalid.', errors: issuesToErrors(envelope.error.issues) },
+      failure: { reason: 'schema_invalid', detail: 'The event envelope is invalid.', errors: zodIssuesToErrors(envelope.error.issues) },
     };
   }
   const { type, version, data } = envelope.data;
@@ -79,7 +69,11 @@ export function validateEvent(input: unknown): ValidationResult {
   if (!parsedData.success) {
     return {
       ok: false,
-      failure: { reason: 'schema_invalid', detail: `The data of "${type}" v${version} is invalid.`, errors: issuesToErrors(parsedData.error.issues, ['data']) },
+      failure: {
+        reason: 'schema_invalid',
+        detail: `The data of "${type}" v${version} is invalid.`,
+        errors: zodIssuesToErrors(parsedData.error.issues, ['data']),
+      },
     };
   }
   return { ok: true, event: { ...envelope.data, data: parsedData.data } };

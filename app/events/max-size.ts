@@ -22,7 +22,9 @@ const LONG_FLOATS = [-2.2250738585072014e-308, 2.2250738585072014e-308, 0.300000
 export function costliestValue(schema: z.ZodType, path = ''): unknown {
   const def = schema._zod.def as { type: string; format?: string };
   if (schema instanceof z.ZodObject) {
-    return Object.fromEntries(Object.entries(schema.shape as Record<string, z.ZodType>).map(([key, field]) => [key, costliestValue(field, `${path}/${key}`)]));
+    return Object.fromEntries(
+      Object.entries(schema.shape as Record<string, z.ZodType>).map(([key, field]) => [key, costliestValue(field, `${path}/${key}`)]),
+    );
   }
   if (schema instanceof z.ZodOptional) return costliestValue(schema.unwrap() as z.ZodType, path);
   if (schema instanceof z.ZodEnum) return [...(schema.options as string[])].sort((a, b) => b.length - a.length)[0];
@@ -34,7 +36,9 @@ export function costliestValue(schema: z.ZodType, path = ''): unknown {
     return COSTLIEST_CHARACTER.repeat(max);
   }
   if (schema instanceof z.ZodNumber) {
-    const candidates = schema.isInt ? [schema.minValue, schema.maxValue].filter((n): n is number => n !== null && Number.isFinite(n)) : LONG_FLOATS;
+    const candidates = schema.isInt
+      ? [schema.minValue, schema.maxValue].filter((n): n is number => n !== null && Number.isFinite(n))
+      : LONG_FLOATS;
     const allowed = candidates.filter((n) => schema.safeParse(n).success).sort((a, b) => String(b).length - String(a).length);
     if (allowed.length === 0) throw new Error(`cannot size the number at ${path || '/'}`);
     return allowed[0];
@@ -46,7 +50,10 @@ export function costliestValue(schema: z.ZodType, path = ''): unknown {
 export function costliestEvent(type: string, version: number): EventEnvelope {
   const dataSchema = dataSchemaFor(type, version);
   if (!dataSchema) throw new Error(`unknown event ${type} v${version}`);
-  const envelope = costliestValue(envelopeSchema.omit({ type: true, version: true, data: true })) as Omit<EventEnvelope, 'type' | 'version' | 'data'>;
+  const envelope = costliestValue(envelopeSchema.omit({ type: true, version: true, data: true })) as Omit<
+    EventEnvelope,
+    'type' | 'version' | 'data'
+  >;
   return { ...envelope, type, version, data: costliestValue(dataSchema, '/data') };
 }
 

@@ -19,27 +19,84 @@ const good = (over: Record<string, string | undefined> = {}): RequestHeaders => 
 describe('admission before the body is read', () => {
   // [case, headers, policy, expected]
   const table: [string, RequestHeaders, AdmissionPolicy, Record<string, unknown>][] = [
-    ['signed JSON is admitted, with its signature to verify against the body', good(), signed, { ok: true, signature: { id, timestamp: String(nowSeconds) } }],
-    ['a JSON subtype is JSON', good({ 'content-type': 'application/cloudevents+json; charset=utf-8' }), signed, { ok: true }],
-    ['unsigned JSON is admitted when validation is off', good({ 'webhook-signature': undefined }), unsigned, { ok: true, signature: null }],
-    ['the wrong content type is 415', good({ 'content-type': 'text/plain' }), signed, { ok: false, outcome: 'invalid', problem: { status: 415, reason: 'unsupported_media_type' }, closeConnection: false }],
-    ['no content type is 415', good({ 'content-type': undefined }), unsigned, { ok: false, problem: { status: 415 } }],
-    ['a declared body over the limit is 413, and the connection closes', good({ 'content-length': '30721' }), signed, { ok: false, outcome: 'invalid', problem: { status: 413, reason: 'payload_too_large' }, closeConnection: true }],
-    ['a body at the limit is admitted', good({ 'content-length': '30720' }), signed, { ok: true }],
-    ['no signature headers is 401 missing', good({ 'webhook-id': undefined, 'webhook-timestamp': undefined, 'webhook-signature': undefined }), signed, { ok: false, outcome: 'unauthorized', problem: { status: 401, reason: 'signature_missing' }, signatureFailure: 'missing' }],
-    ['a timestamp outside the window is 401 expired', good({ 'webhook-timestamp': String(nowSeconds - 301) }), signed, { ok: false, problem: { reason: 'signature_expired' }, signatureFailure: 'expired' }],
-    ['a timestamp in the future beyond the window is expired too', good({ 'webhook-timestamp': String(nowSeconds + 301) }), signed, { ok: false, signatureFailure: 'expired' }],
-    ['a non-numeric timestamp is malformed', good({ 'webhook-timestamp': 'yesterday' }), signed, { ok: false, signatureFailure: 'malformed' }],
-    ['a signature that is not base64 is malformed', good({ 'webhook-signature': 'v1,@@@' }), signed, { ok: false, signatureFailure: 'malformed' }],
-    ['a chunked body of unknown size closes the connection when rejected', good({ 'content-length': undefined, 'transfer-encoding': 'chunked', 'webhook-signature': undefined }), signed, { ok: false, signatureFailure: 'missing', closeConnection: true }],
-    ['a rejected body of acceptable size keeps the connection', good({ 'webhook-signature': undefined }), signed, { ok: false, closeConnection: false }],
+    [
+      'signed JSON is admitted, with its signature to verify against the body',
+      good(),
+      signed,
+      { kind: 'admitted', signature: { id, timestamp: String(nowSeconds) } },
+    ],
+    ['a JSON subtype is JSON', good({ 'content-type': 'application/cloudevents+json; charset=utf-8' }), signed, { kind: 'admitted' }],
+    [
+      'unsigned JSON is admitted when validation is off',
+      good({ 'webhook-signature': undefined }),
+      unsigned,
+      { kind: 'admitted', signature: null },
+    ],
+    [
+      'the wrong content type is 415',
+      good({ 'content-type': 'text/plain' }),
+      signed,
+      { kind: 'reject', outcome: 'invalid', problem: { status: 415, reason: 'unsupported_media_type' }, closeConnection: false },
+    ],
+    ['no content type is 415', good({ 'content-type': undefined }), unsigned, { kind: 'reject', problem: { status: 415 } }],
+    [
+      'a declared body over the limit is 413, and the connection closes',
+      good({ 'content-length': '30721' }),
+      signed,
+      { kind: 'reject', outcome: 'invalid', problem: { status: 413, reason: 'payload_too_large' }, closeConnection: true },
+    ],
+    ['a body at the limit is admitted', good({ 'content-length': '30720' }), signed, { kind: 'admitted' }],
+    [
+      'no signature headers is 401 missing',
+      good({ 'webhook-id': undefined, 'webhook-timestamp': undefined, 'webhook-signature': undefined }),
+      signed,
+      { kind: 'reject', outcome: 'unauthorized', problem: { status: 401, reason: 'signature_missing' }, signatureFailure: 'missing' },
+    ],
+    [
+      'a timestamp outside the window is 401 expired',
+      good({ 'webhook-timestamp': String(nowSeconds - 301) }),
+      signed,
+      { kind: 'reject', problem: { reason: 'signature_expired' }, signatureFailure: 'expired' },
+    ],
+    [
+      'a timestamp in the future beyond the window is expired too',
+      good({ 'webhook-timestamp': String(nowSeconds + 301) }),
+      signed,
+      { kind: 'reject', signatureFailure: 'expired' },
+    ],
+    [
+      'a non-numeric timestamp is malformed',
+      good({ 'webhook-timestamp': 'yesterday' }),
+      signed,
+      { kind: 'reject', signatureFailure: 'malformed' },
+    ],
+    [
+      'a signature that is not base64 is malformed',
+      good({ 'webhook-signature': 'v1,@@@' }),
+      signed,
+      { kind: 'reject', signatureFailure: 'malformed' },
+    ],
+    [
+      'a chunked body of unknown size closes the connection when rejected',
+      good({ 'content-length': undefined, 'transfer-encoding': 'chunked', 'webhook-signature': undefined }),
+      signed,
+      { kind: 'reject', signatureFailure: 'missing', closeConnection: true },
+    ],
+    [
+      'a rejected body of acceptable size keeps the connection',
+      good({ 'webhook-signature': undefined }),
+      signed,
+      { kind: 'reject', closeConnection: false },
+    ],
   ];
   it.each(table)('%s', (_case, headers, policy, expected) => {
     expect(admitRequest(headers, NOW_MS, policy)).toMatchObject(expected);
   });
 
   it('takes the first of repeated headers', () => {
-    expect(admitRequest({ ...good(), 'content-type': ['application/json', 'text/plain'] }, NOW_MS, signed)).toMatchObject({ ok: true });
+    expect(admitRequest({ ...good(), 'content-type': ['application/json', 'text/plain'] }, NOW_MS, signed)).toMatchObject({
+      kind: 'admitted',
+    });
   });
 });
 

@@ -3,7 +3,13 @@
 // sender's rate-limit tokens (those are taken only after authentication, in app.ts). Pure: headers,
 // the clock and the configuration in, a decision out.
 import type { Problem } from '../http/problem-details.ts';
-import { type CheckedSignatureHeaders, checkSignatureHeaders, SIGNATURE_HEADERS, type SignatureFailureReason } from '../signature/standard-webhooks.ts';
+import {
+  type CheckedSignatureHeaders,
+  checkSignatureHeaders,
+  SIGNATURE_HEADERS,
+  type SignatureFailureReason,
+} from '../signature/standard-webhooks.ts';
+import { rejection, type WebhookRejection } from './webhook-result.ts';
 
 export type RequestHeaders = Readonly<Record<string, string | string[] | undefined>>;
 
@@ -14,21 +20,12 @@ export type AdmissionPolicy = {
   maxBodyBytes: number;
 };
 
-export type Rejection = {
-  ok: false;
-  outcome: 'invalid' | 'unauthorized';
-  problem: Problem;
-  /** For the signature-failure metric. */
-  signatureFailure?: SignatureFailureReason;
-  /** Close the connection after answering rather than read and discard a body of unknown or excessive size. */
-  closeConnection: boolean;
-};
-
-export type Admission = { ok: true; signature: CheckedSignatureHeaders | null } | Rejection;
+/** Admitted: read the body, then verify `signature` against it (null when validation is off). */
+export type Admission = { kind: 'admitted'; signature: CheckedSignatureHeaders | null } | WebhookRejection;
 
 const JSON_CONTENT_TYPE = /^application\/([\w.+-]+\+)?json$/i;
 
-function header(headers: RequestHeaders, name: string): string | undefined {
+export function header(headers: RequestHeaders, name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value[0] : value;
 }
@@ -40,33 +37,42 @@ export function admitRequest(headers: RequestHeaders, nowMs: number, policy: Adm
   // A body of known, acceptable size is read and discarded by Node to keep the connection; one of
   // unknown size (chunked) or too large is not worth reading: the connection closes instead.
   const closeConnection = header(headers, 'transfer-encoding') !== undefined || (length !== undefined && length > policy.maxBodyBytes);
-  const reject = (outcome: Rejection['outcome'], problem: Problem, signatureFailure?: SignatureFailureReason): Rejection => ({
-    ok: false,
-    outcome,
-    problem,
-    closeConnection,
-    ...(signatureFailure ? { signatureFailure } : {}),
-  });
+  const reject = (outcome: 'invalid' | 'unauthorized', problem: Problem, signatureFailure?: SignatureFailureReason) =>
+    rejection(outcome, problem, signatureFailure ? { closeConnection, signatureFailure } : { closeConnection });
 
   const contentType = (header(headers, 'content-type') ?? '').split(';')[0]!.trim();
   if (!JSON_CONTENT_TYPE.test(contentType)) {
-    return reject('invalid', { status: 415, title: 'Unsupported media type', reason: 'unsupported_media_type', detail: 'Send Content-Type: application/json.' });
+    return reject('invalid', {
+      status: 415,
+      title: 'Unsupported media type',
+      reason: 'unsupported_media_type',
+      detail: 'Send Content-Type: application/json.',
+    });
   }
   if (length !== undefined && length > policy.maxBodyBytes) {
     return reject('invalid', payloadTooLarge(policy.maxBodyBytes));
   }
-  if (!policy.signatureRequired) return { ok: true, signature: null };
+  if (!policy.signatureRequired) return { kind: 'admitted', signature: null };
   const checked = checkSignatureHeaders(
-    { id: header(headers, SIGNATURE_HEADERS.id), timestamp: header(headers, SIGNATURE_HEADERS.timestamp), signature: header(headers, SIGNATURE_HEADERS.signature) },
+    {
+      id: header(headers, SIGNATURE_HEADERS.id),
+      timestamp: header(headers, SIGNATURE_HEADERS.timestamp),
+      signature: header(headers, SIGNATURE_HEADERS.signature),
+    },
     Math.floor(nowMs / 1000),
     policy.toleranceSeconds,
   );
   if (!checked.ok) return reject('unauthorized', signatureProblem(checked.reason, checked.detail), checked.reason);
-  return { ok: true, signature: checked.headers };
+  return { kind: 'admitted', signature: checked.headers };
 }
 
 export function payloadTooLarge(maxBodyBytes: number): Problem {
-  return { status: 413, title: 'Payload too large', reason: 'payload_too_large', detail: `The body exceeds ${maxBodyBytes} bytes, more than the largest valid event.` };
+  return {
+    status: 413,
+    title: 'Payload too large',
+    reason: 'payload_too_large',
+    detail: `The body exceeds ${maxBodyBytes} bytes, more than the largest valid event.`,
+  };
 }
 
 export function signatureProblem(reason: SignatureFailureReason, detail: string): Problem {
@@ -80,5 +86,10 @@ export function signatureProblem(reason: SignatureFailureReason, detail: string)
  */
 export function checkWebhookId(webhookId: string | undefined, eventId: string): Problem | null {
   if (webhookId === undefined || webhookId === eventId) return null;
-  return { status: 400, title: 'webhook-id does not match the event', reason: 'webhook_id_mismatch', detail: `webhook-id must equal the event id (${eventId}).` };
+  return {
+    status: 400,
+    title: 'webhook-id does not match the event',
+    reason: 'webhook_id_mismatch',
+    detail: `webhook-id must equal the event id (${eventId}).`,
+  };
 }

@@ -1,51 +1,65 @@
 // The CSR Platform webhook gateway: validate, verify, publish to JetStream, and only then answer 202.
-// Cheapest checks first: headers (admission.ts) before the body is read, the HMAC before JSON, and
-// the rate limit only once a request is authenticated.
+// What to answer is decided by pure steps (accept-webhook.ts); this file holds the edges: reading
+// the body, the rate limiter's state, publishing, and respond(), which writes every answer.
 import express, { type Request, type Response } from 'express';
-import { validateEvent } from '../events/envelope.ts';
-import { requireAdminToken } from '../http/admin-token.ts';
-import { sendProblem, type Problem } from '../http/problem-details.ts';
-import { describeMalformedJson } from '../http/body-errors.ts';
+import type { EventEnvelope } from '../events/envelope.ts';
 import { problemErrorHandler } from '../http/problem-error-handler.ts';
-import { type CheckedSignatureHeaders, SIGNATURE_HEADERS, verifyBody } from '../signature/standard-webhooks.ts';
+import { requestTelemetry } from '../http/request-telemetry.ts';
+import { sendProblem } from '../http/problem-details.ts';
+import { type CheckedSignatureHeaders, SIGNATURE_HEADERS } from '../signature/standard-webhooks.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { serveMetrics } from '../telemetry/sdk.ts';
-import { currentTraceHeaders } from '../telemetry/trace-context.ts';
-import { admitRequest, checkWebhookId, payloadTooLarge, signatureProblem } from './admission.ts';
+import { authenticateBody, readEvent, unreadableBody } from './accept-webhook.ts';
+import { admitRequest } from './admission.ts';
 import { configWarnings, type GatewayConfig } from './config.ts';
-import { BusPublishError } from '../bus/publish-event.ts';
-import type { EventPublisher } from './event-publisher.ts';
-import { decideFault, faultSchema, NO_FAULTS, type Faults } from './faults.ts';
+import type { EventBusWriter } from './event-bus-writer.ts';
+import { createFaultSwitch } from './fault-switch.ts';
+import { NO_FAULTS } from './faults.ts';
 import { createGatewayMetrics, type GatewayMetrics, observeGatewayState } from './metrics.ts';
-import { clientKey, createClientRateLimiter } from './rate-limiter.ts';
-import { requestTelemetry } from '../http/request-telemetry.ts';
-
-export type Outcome = 'accepted' | 'duplicate' | 'invalid' | 'unauthorized' | 'rate_limited' | 'unavailable';
+import { ackBeforePublish, type PublishStep, publishToBus, withFaults } from './publish-step.ts';
+import { clientKey, createClientRateLimiter, tooManyRequests } from './rate-limiter.ts';
+import { type Outcome, rejection, type WebhookRejection, type WebhookResult } from './webhook-result.ts';
 
 export type GatewayDeps = {
   config: GatewayConfig;
-  publisher: EventPublisher;
+  /** Writes accepted events to JetStream (event-bus-writer.ts). */
+  busWriter: EventBusWriter;
   logger: Logger;
   metrics?: GatewayMetrics;
   now?: () => number;
   random?: () => number;
 };
 
-/** Seconds a client should wait after a 503 before retrying: long enough for a NATS reconnect. */
-const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+const NO_BODY = Buffer.alloc(0);
+
+/** What every answer is counted and logged by. */
+type Answered = { outcome: Outcome; status: number; reason?: string; log?: Record<string, unknown> };
 
 /** Builds the gateway; logs once each setting that weakens it on purpose (configWarnings). */
 export function createApp(deps: GatewayDeps) {
-  const { config, publisher, logger } = deps;
+  const { config, busWriter, logger } = deps;
   const metrics = deps.metrics ?? createGatewayMetrics();
   const now = deps.now ?? Date.now;
-  const limiter = config.rateLimit.enabled ? createClientRateLimiter({ perMinute: config.rateLimit.perMinute, maxClients: config.rateLimit.maxClients, now }) : undefined;
-  const random = deps.random ?? Math.random;
+  const { perMinute, maxClients } = config.rateLimit;
+  const limiter = config.rateLimit.enabled ? createClientRateLimiter({ perMinute, maxClients, now }) : undefined;
   const readRawBody = express.raw({ type: () => true, limit: config.maxBodyBytes });
-  const admission = { signatureRequired: config.signature.enabled, toleranceSeconds: config.signature.toleranceSeconds, maxBodyBytes: config.maxBodyBytes };
-  let faults: Faults = NO_FAULTS;
-  observeGatewayState({ signatureValidationEnabled: config.signature.enabled, faults: () => faults });
+  const { enabled: signatureRequired, toleranceSeconds, keys } = config.signature;
+  const policy = { signatureRequired, toleranceSeconds, keys, maxBodyBytes: config.maxBodyBytes };
+  // Faults can only be switched on through /admin, which exists only with a token.
+  const { adminToken } = config;
+  const faultSwitch = adminToken ? createFaultSwitch({ adminToken, logger, onRejected: adminRejected }) : undefined;
+  observeGatewayState({ signatureValidationEnabled: signatureRequired, faults: faultSwitch?.current ?? (() => NO_FAULTS) });
   for (const warning of configWarnings(config)) logger.warn({ setting: 'insecure' }, warning);
+
+  // Composed once: the request path does not ask which ack mode or whether a drill is on.
+  let publish: PublishStep = publishToBus(busWriter);
+  if (config.ackMode === 'before-publish') {
+    publish = ackBeforePublish(publish, (event, reason, error) => {
+      metrics.busPublishErrors.add(1, { reason });
+      logger.error({ event_id: event.id, err: error }, 'publish after 202 failed: the event is lost');
+    });
+  }
+  if (faultSwitch) publish = withFaults(publish, faultSwitch.current, deps.random ?? Math.random);
 
   const app = express();
   app.disable('x-powered-by');
@@ -53,126 +67,77 @@ export function createApp(deps: GatewayDeps) {
   app.disable('etag');
   app.use(requestTelemetry());
 
+  // acceptWebhook's steps with the edges between them: the body is read only once the headers pass,
+  // and a rate-limit token is taken only once the body is authenticated (junk never spends a real
+  // sender's tokens, issue 17) and before any JSON is parsed (a sender over its limit costs no parse).
   app.post(config.endpoint, (req, res) => {
     const startedAt = performance.now();
-    let eventType = 'unknown';
-
-    const finish = (outcome: Outcome, status: number, reason?: string, extra?: Record<string, unknown>) => {
-      const seconds = (performance.now() - startedAt) / 1000;
-      metrics.processingDuration.record(seconds, { event_type: eventType, outcome });
-      metrics.received.add(1, reason ? { event_type: eventType, outcome, reason } : { event_type: eventType, outcome });
-      const line = { event_id: res.locals.eventId, event_type: eventType, outcome, status, reason, duration_ms: Math.round(seconds * 1000), ...extra };
-      if (status >= 500) logger.error(line, 'webhook failed');
-      else if (status >= 400) logger.warn(line, 'webhook rejected');
-      else logger.info(line, 'webhook accepted');
-    };
-    const reject = (outcome: Outcome, problem: Problem, headers?: Record<string, string>, logFields?: Record<string, unknown>) => {
-      sendProblem(res, problem, headers);
-      finish(outcome, problem.status, problem.reason, logFields);
-    };
-
-    // Before the body: content type, declared size, signature headers and timestamp window.
-    const admitted = admitRequest(req.headers, now(), admission);
-    if (!admitted.ok) {
-      if (admitted.signatureFailure) metrics.signatureFailures.add(1, { reason: admitted.signatureFailure });
-      // Node reads and discards an unread body of acceptable size to keep the connection; a larger
-      // or unknown one is not read: the connection closes after the answer.
-      return reject(admitted.outcome, admitted.problem, admitted.closeConnection ? { Connection: 'close' } : undefined);
-    }
-
+    const admitted = admitRequest(req.headers, now(), policy);
+    if (admitted.kind === 'reject') return respond(res, startedAt, admitted);
     readRawBody(req, res, (err?: unknown) => {
-      if (err) return reject('invalid', bodyReadProblem(err, config.maxBodyBytes));
-      void handleWebhook(req, res, admitted.signature).catch((error: unknown) => {
-        logger.error({ err: error }, 'unexpected gateway error');
-        metrics.errors.add(1, { reason: 'internal' });
-        // A bug is still a retryable failure to the sender: the event was not accepted.
-        if (!res.headersSent) reject('unavailable', { status: 500, title: 'Internal error', reason: 'internal' });
-      });
+      if (err) return respond(res, startedAt, unreadableBody(err as Error & { type?: string }, config.maxBodyBytes));
+      afterBody(req, admitted.signature).then(
+        (result) => respond(res, startedAt, result),
+        (error: unknown) => {
+          if (!res.headersSent) respond(res, startedAt, internalError(error));
+        },
+      );
     });
-
-    async function handleWebhook(req: Request, res: Response, signature: CheckedSignatureHeaders | null) {
-      const body: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      if (signature) {
-        const result = verifyBody(config.signature.keys, signature, body);
-        if (!result.ok) {
-          metrics.signatureFailures.add(1, { reason: result.reason });
-          return reject('unauthorized', signatureProblem(result.reason, result.detail));
-        }
-      }
-
-      // Only authenticated requests draw on a client's tokens: junk cannot starve a real sender.
-      if (limiter) {
-        const decision = limiter.take(clientKey(req.socket.remoteAddress, req.get('x-forwarded-for'), config.trustProxy));
-        if (!decision.allowed) {
-          return reject(
-            'rate_limited',
-            { status: 429, title: 'Too many requests', reason: 'rate_limited', detail: `Limit is ${config.rateLimit.perMinute} per minute per client.` },
-            { 'Retry-After': String(decision.retryAfterSeconds) },
-          );
-        }
-      }
-
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(body.toString('utf8'));
-      } catch {
-        // JSON.parse's message quotes the body around the error: answer and log its size and position instead.
-        const malformed = describeMalformedJson(body);
-        return reject('invalid', { status: 400, title: 'Malformed JSON', reason: 'malformed_json', detail: malformed.detail }, undefined, malformed.log);
-      }
-
-      const validation = validateEvent(parsed);
-      if (!validation.ok) {
-        const { reason, detail, errors } = validation.failure;
-        return reject('invalid', { status: 422, title: 'Invalid event', reason, detail, errors });
-      }
-      const event = validation.event;
-      eventType = event.type;
-      res.locals.eventId = event.id;
-      const idProblem = checkWebhookId(req.get(SIGNATURE_HEADERS.id), event.id);
-      if (idProblem) return reject('invalid', idProblem);
-      metrics.eventLag.record(Math.max(0, (now() - Date.parse(event.occurredAt)) / 1000), { event_type: eventType });
-
-      if (faults.delayMs > 0) await new Promise((r) => setTimeout(r, faults.delayMs));
-      const fault = decideFault(faults, random);
-      if (fault.kind === 'error') {
-        metrics.errors.add(1, { reason: 'injected_fault' });
-        return reject('unavailable', { status: 500, title: 'Injected fault', reason: 'injected_fault', detail: 'A drill asked the gateway to fail this request.' });
-      }
-      if (fault.kind === 'reject') {
-        return reject('invalid', { status: 422, title: 'Injected rejection', reason: 'injected_rejection', detail: 'A drill asked the gateway to reject this event.' });
-      }
-
-      if (config.ackMode === 'before-publish') {
-        // The Phase 1 design, kept only to measure what it loses (see config.ts).
-        res.status(202).json({ id: event.id, status: 'accepted', duplicate: false, sequence: null });
-        finish('accepted', 202);
-        publisher.publish(event, body, currentTraceHeaders()).catch((error: unknown) => {
-          metrics.busPublishErrors.add(1, { reason: error instanceof BusPublishError ? error.reason : 'unknown' });
-          logger.error({ event_id: event.id, err: error }, 'publish after 202 failed: the event is lost');
-        });
-        return;
-      }
-
-      try {
-        const { duplicate, sequence } = await publisher.publish(event, body, currentTraceHeaders());
-        res.status(202).json({ id: event.id, status: 'accepted', duplicate, sequence });
-        return finish(duplicate ? 'duplicate' : 'accepted', 202);
-      } catch (error) {
-        if (!(error instanceof BusPublishError)) throw error;
-        metrics.busPublishErrors.add(1, { reason: error.reason });
-        metrics.errors.add(1, { reason: 'bus_unavailable' });
-        logger.warn({ event_id: event.id, bus_reason: error.reason, err: error }, 'publish to JetStream failed');
-        return reject(
-          'unavailable',
-          { status: 503, title: 'Event bus unavailable', reason: 'bus_unavailable', detail: `JetStream did not acknowledge the event (${error.reason}); retry later.`, busReason: error.reason },
-          { 'Retry-After': String(UNAVAILABLE_RETRY_AFTER_SECONDS) },
-        );
-      }
-    }
   });
 
-  app.all(config.endpoint, (req, res) => {
+  async function afterBody(req: Request, signature: CheckedSignatureHeaders | null): Promise<WebhookResult> {
+    const body: Buffer = Buffer.isBuffer(req.body) ? req.body : NO_BODY;
+    const refused = authenticateBody(signature, body, policy);
+    if (refused) return refused;
+    const decision = limiter?.take(clientKey(req.socket.remoteAddress, req.get('x-forwarded-for'), config.trustProxy));
+    if (decision && !decision.allowed) return tooManyRequests(decision.retryAfterSeconds, perMinute);
+    const accepted = readEvent(body, req.get(SIGNATURE_HEADERS.id));
+    if (accepted.kind === 'reject') return accepted;
+    const { event } = accepted;
+    metrics.eventLag.record(Math.max(0, (now() - Date.parse(event.occurredAt)) / 1000), { event_type: event.type });
+    return publish(accepted).catch((error: unknown) => internalError(error, event));
+  }
+
+  // A bug is still a retryable failure to the sender: the event was not accepted.
+  function internalError(error: unknown, event?: EventEnvelope): WebhookRejection {
+    logger.error({ err: error }, 'unexpected gateway error');
+    const problem = { status: 500, title: 'Internal error', reason: 'internal' };
+    return rejection('unavailable', problem, event ? { event: { id: event.id, type: event.type } } : {});
+  }
+
+  /** The one place that answers a webhook: the response, the metrics and the log line, all from the result's reason. */
+  function respond(res: Response, startedAt: number, result: WebhookResult): void {
+    const { outcome, status, reason, log } = answer(res, result);
+    const eventType = result.event?.type ?? 'unknown';
+    const seconds = (performance.now() - startedAt) / 1000;
+    metrics.processingDuration.record(seconds, { event_type: eventType, outcome });
+    metrics.received.add(1, reason ? { event_type: eventType, outcome, reason } : { event_type: eventType, outcome });
+    const durationMs = Math.round(seconds * 1000);
+    const line = { event_id: result.event?.id, event_type: eventType, outcome, status, reason, duration_ms: durationMs, ...log };
+    if (status >= 500) logger.error(line, 'webhook failed');
+    else if (status >= 400) logger.warn(line, 'webhook rejected');
+    else logger.info(line, 'webhook accepted');
+  }
+
+  /** Writes the response and counts what only some results have; returns what the common metric and log line need. */
+  function answer(res: Response, result: WebhookResult): Answered {
+    if (result.kind === 'published') {
+      res.status(202).json({ id: result.event.id, status: 'accepted', duplicate: result.duplicate, sequence: result.sequence });
+      return { outcome: result.duplicate ? 'duplicate' : 'accepted', status: 202 };
+    }
+    if (result.signatureFailure) metrics.signatureFailures.add(1, { reason: result.signatureFailure });
+    if (result.bus) {
+      metrics.busPublishErrors.add(1, { reason: result.bus.reason });
+      logger.warn({ event_id: result.event?.id, bus_reason: result.bus.reason, err: result.bus.error }, 'publish to JetStream failed');
+    }
+    if (result.problem.status >= 500) metrics.errors.add(1, { reason: result.reason });
+    // Node reads and discards an unread body of acceptable size to keep the connection; a larger or
+    // unknown one is not read: the connection closes after the answer.
+    sendProblem(res, result.problem, result.closeConnection ? { ...result.headers, Connection: 'close' } : result.headers);
+    return { outcome: result.outcome, status: result.problem.status, reason: result.reason, log: result.log };
+  }
+
+  app.all(config.endpoint, (_req, res) => {
     sendProblem(res, { status: 405, title: 'Method not allowed', reason: 'method_not_allowed' }, { Allow: 'POST' });
   });
 
@@ -181,7 +146,7 @@ export function createApp(deps: GatewayDeps) {
   });
 
   app.get('/health/all', async (_req, res) => {
-    const stream = await publisher.streamHealth();
+    const stream = await busWriter.streamHealth();
     res.status(stream.ok ? 200 : 503).json({
       status: stream.ok ? 'ok' : 'degraded',
       checks: { webhook: { ok: true }, nats: stream },
@@ -190,29 +155,7 @@ export function createApp(deps: GatewayDeps) {
 
   app.get('/metrics', (req, res) => serveMetrics(req, res));
 
-  if (config.adminToken) {
-    const admin = express.Router();
-    admin.use(requireAdminToken(config.adminToken, (reason) => adminRejected(reason, 401)));
-    admin.get('/faults', (_req, res) => {
-      res.json(faults);
-    });
-    admin.put('/faults', express.json(), (req, res) => {
-      const parsed = faultSchema.safeParse(req.body ?? {});
-      if (!parsed.success) {
-        adminRejected('schema_invalid', 422);
-        return sendProblem(res, { status: 422, title: 'Invalid faults', reason: 'schema_invalid', errors: parsed.error.issues.map((i) => ({ path: '/' + i.path.join('/'), message: i.message })) });
-      }
-      faults = parsed.data;
-      logger.warn({ faults }, 'fault injection changed');
-      res.json(faults);
-    });
-    admin.delete('/faults', (_req, res) => {
-      faults = NO_FAULTS;
-      logger.warn('fault injection cleared');
-      res.json(faults);
-    });
-    app.use('/admin', admin);
-  }
+  if (faultSwitch) app.use('/admin', faultSwitch.router);
 
   app.use((req, res) => {
     sendProblem(res, { status: 404, title: 'Not found', reason: 'not_found', detail: `${req.method} ${req.path} does not exist.` });
@@ -235,11 +178,4 @@ export function createApp(deps: GatewayDeps) {
   }
 
   return app;
-}
-
-function bodyReadProblem(err: unknown, limit: number): Problem {
-  const type = (err as { type?: string }).type;
-  // A chunked body has no Content-Length for admission to check: the parser stops it at the limit.
-  if (type === 'entity.too.large') return payloadTooLarge(limit);
-  return { status: 400, title: 'Unreadable body', reason: 'unreadable_body', detail: (err as Error).message };
 }

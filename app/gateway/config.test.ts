@@ -12,7 +12,9 @@ describe('gateway secure defaults', () => {
   });
 
   it('refuses a secret while validation is explicitly off: it would look protected and not be', () => {
-    expect(() => parseGatewayConfig({ WEBHOOK_SIGNATURE_VALIDATION_ENABLED: 'false', WEBHOOK_SIGNATURE_SECRET: secret })).toThrow(/WEBHOOK_SIGNATURE_SECRET: is set while WEBHOOK_SIGNATURE_VALIDATION_ENABLED=false/);
+    expect(() => parseGatewayConfig({ WEBHOOK_SIGNATURE_VALIDATION_ENABLED: 'false', WEBHOOK_SIGNATURE_SECRET: secret })).toThrow(
+      /WEBHOOK_SIGNATURE_SECRET: is set while WEBHOOK_SIGNATURE_VALIDATION_ENABLED=false/,
+    );
   });
 
   it('warns once, at start, only when validation is off', () => {
@@ -36,6 +38,8 @@ describe('gateway secure defaults', () => {
     expect(c.trustProxy).toBe(false);
     expect(c.rateLimit).toEqual({ enabled: false, perMinute: 6000, maxClients: 10_000 });
     expect(parseGatewayConfig({ WEBHOOK_SIGNATURE_SECRET: secret, WEBHOOK_TRUST_PROXY: 'true' }).trustProxy).toBe(true);
-    expect(() => parseGatewayConfig({ WEBHOOK_SIGNATURE_SECRET: secret, WEBHOOK_HEADERS_TIMEOUT_MS: '20000', WEBHOOK_REQUEST_TIMEOUT_MS: '10000' })).toThrow(/WEBHOOK_HEADERS_TIMEOUT_MS/);
+    expect(() =>
+      parseGatewayConfig({ WEBHOOK_SIGNATURE_SECRET: secret, WEBHOOK_HEADERS_TIMEOUT_MS: '20000', WEBHOOK_REQUEST_TIMEOUT_MS: '10000' }),
+    ).toThrow(/WEBHOOK_HEADERS_TIMEOUT_MS/);
   });
 });

@@ -2,7 +2,15 @@
 import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { env, parseEnv, readSecretFiles } from '../config/env.ts';
-import { natsClientEnv, natsClientSettings, natsPublishEnv, natsStartupEnv, natsStreamEnv, natsStreamSettings, type NatsClientSettings } from '../config/nats-settings.ts';
+import {
+  natsClientEnv,
+  natsClientSettings,
+  natsPublishEnv,
+  natsStartupEnv,
+  natsStreamEnv,
+  natsStreamSettings,
+  type NatsClientSettings,
+} from '../config/nats-settings.ts';
 import { parseSecrets } from '../signature/standard-webhooks.ts';
 import { MAX_EVENT_BYTES } from '../events/max-size.ts';
 
@@ -10,11 +18,14 @@ import { MAX_EVENT_BYTES } from '../events/max-size.ts';
 // cannot be a valid event, and reading one costs CPU and memory for nothing.
 export const DEFAULT_MAX_BODY_BYTES = Math.ceil(MAX_EVENT_BYTES / 1024) * 1024;
 
+/** Where the gateway takes webhooks unless WEBHOOK_ENDPOINT says otherwise; YAML and Markdown repeat it (checked by a test). */
+export const DEFAULT_WEBHOOK_ENDPOINT = '/webhooks/buddy-events';
+
 const schema = z
   .object({
     WEBHOOK_HOST: z.string().default('127.0.0.1'),
     WEBHOOK_PORT: env.port(3000),
-    WEBHOOK_ENDPOINT: z.string().startsWith('/').default('/webhooks/buddy-events'),
+    WEBHOOK_ENDPOINT: z.string().startsWith('/').default(DEFAULT_WEBHOOK_ENDPOINT),
     // On unless turned off explicitly, which is logged as a warning and shown as a gauge at every start.
     WEBHOOK_SIGNATURE_VALIDATION_ENABLED: env.bool(true),
     // Space-separated `whsec_` secrets: during a rotation both old and new are accepted.
@@ -51,14 +62,19 @@ const schema = z
   })
   .superRefine((value, ctx) => {
     if (value.WEBHOOK_SIGNATURE_VALIDATION_ENABLED && !value.WEBHOOK_SIGNATURE_SECRET) {
-      ctx.addIssue({ code: 'custom', path: ['WEBHOOK_SIGNATURE_SECRET'], message: 'required when WEBHOOK_SIGNATURE_VALIDATION_ENABLED=true' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['WEBHOOK_SIGNATURE_SECRET'],
+        message: 'required when WEBHOOK_SIGNATURE_VALIDATION_ENABLED=true',
+      });
     }
     // A secret that is configured but not checked looks protected and is not: refuse to guess.
     if (!value.WEBHOOK_SIGNATURE_VALIDATION_ENABLED && value.WEBHOOK_SIGNATURE_SECRET) {
       ctx.addIssue({
         code: 'custom',
         path: ['WEBHOOK_SIGNATURE_SECRET'],
-        message: 'is set while WEBHOOK_SIGNATURE_VALIDATION_ENABLED=false, so it would not be checked: remove the secret or turn validation on',
+        message:
+          'is set while WEBHOOK_SIGNATURE_VALIDATION_ENABLED=false, so it would not be checked: remove the secret or turn validation on',
       });
     }
     if (value.WEBHOOK_HEADERS_TIMEOUT_MS > value.WEBHOOK_REQUEST_TIMEOUT_MS) {
@@ -109,11 +125,24 @@ export function parseGatewayConfig(source: Record<string, string | undefined>): 
       keys: e.WEBHOOK_SIGNATURE_SECRET ? parseSecrets(e.WEBHOOK_SIGNATURE_SECRET) : [],
       toleranceSeconds: e.WEBHOOK_SIGNATURE_TOLERANCE_SECONDS,
     },
-    rateLimit: { enabled: e.WEBHOOK_RATE_LIMIT_ENABLED, perMinute: e.WEBHOOK_RATE_LIMIT_PER_MINUTE, maxClients: e.WEBHOOK_RATE_LIMIT_MAX_CLIENTS },
+    rateLimit: {
+      enabled: e.WEBHOOK_RATE_LIMIT_ENABLED,
+      perMinute: e.WEBHOOK_RATE_LIMIT_PER_MINUTE,
+      maxClients: e.WEBHOOK_RATE_LIMIT_MAX_CLIENTS,
+    },
     trustProxy: e.WEBHOOK_TRUST_PROXY,
     maxBodyBytes: e.WEBHOOK_MAX_BODY_BYTES,
-    server: { headersTimeoutMs: e.WEBHOOK_HEADERS_TIMEOUT_MS, requestTimeoutMs: e.WEBHOOK_REQUEST_TIMEOUT_MS, maxConnections: e.WEBHOOK_MAX_CONNECTIONS },
-    nats: { ...natsClientSettings(e), ...natsStreamSettings(e), publishTimeoutMs: e.NATS_PUBLISH_TIMEOUT_MS, startupWaitMs: e.NATS_STARTUP_WAIT_MS },
+    server: {
+      headersTimeoutMs: e.WEBHOOK_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.WEBHOOK_REQUEST_TIMEOUT_MS,
+      maxConnections: e.WEBHOOK_MAX_CONNECTIONS,
+    },
+    nats: {
+      ...natsClientSettings(e),
+      ...natsStreamSettings(e),
+      publishTimeoutMs: e.NATS_PUBLISH_TIMEOUT_MS,
+      startupWaitMs: e.NATS_STARTUP_WAIT_MS,
+    },
     shutdownGraceMs: e.GATEWAY_SHUTDOWN_GRACE_MS,
     adminToken: e.GATEWAY_ADMIN_TOKEN,
     ackMode: e.GATEWAY_ACK_MODE,
@@ -124,7 +153,9 @@ export function parseGatewayConfig(source: Record<string, string | undefined>): 
 export function configWarnings(config: Pick<GatewayConfig, 'signature'>): string[] {
   const warnings: string[] = [];
   if (!config.signature.enabled) {
-    warnings.push('WEBHOOK_SIGNATURE_VALIDATION_ENABLED=false: webhook signatures are not checked, so anyone who can reach this gateway can send events');
+    warnings.push(
+      'WEBHOOK_SIGNATURE_VALIDATION_ENABLED=false: webhook signatures are not checked, so anyone who can reach this gateway can send events',
+    );
   }
   return warnings;
 }

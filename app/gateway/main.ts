@@ -8,7 +8,7 @@ import { listen, shutdownOnSignals } from '../http/listen.ts';
 import { createLogger } from '../telemetry/logger.ts';
 import { createApp } from './app.ts';
 import { parseGatewayConfig } from './config.ts';
-import { createEventPublisher } from './event-publisher.ts';
+import { createEventBusWriter } from './event-bus-writer.ts';
 
 const config = loadConfigOrExit('gateway', () => parseGatewayConfig(process.env));
 const logger = createLogger('gateway');
@@ -30,18 +30,21 @@ try {
     retryable: (err) => err instanceof EventStreamError || isTransientBusError(err),
   });
 } catch (err) {
-  logger.error({ err: (err as Error).message, reason: err instanceof EventStreamError ? err.reason : 'unavailable' }, 'event stream unusable, exiting');
+  logger.error(
+    { err: (err as Error).message, reason: err instanceof EventStreamError ? err.reason : 'unavailable' },
+    'event stream unusable, exiting',
+  );
   process.stderr.write(`gateway: ${(err as Error).message}\n`);
   process.exit(1);
 }
-const publisher = createEventPublisher(bus, {
+const busWriter = createEventBusWriter(bus, {
   stream: config.nats.stream,
   subjectPrefix: config.nats.subjectPrefix,
   timeoutMs: config.nats.publishTimeoutMs,
   expect: { duplicateWindowSeconds: config.nats.duplicateWindowSeconds, replicas: config.nats.replicas },
 });
 
-const app = createApp({ config, publisher, logger });
+const app = createApp({ config, busWriter, logger });
 const server = await listen(app, config.host, config.port, config.server);
 logger.info({ port: config.port, endpoint: config.endpoint, signature_validation: config.signature.enabled }, 'gateway listening');
 

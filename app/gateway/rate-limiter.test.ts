@@ -6,7 +6,14 @@ describe('token bucket', () => {
   const table: [string, Bucket | undefined, number, number, object, number][] = [
     ['a new client starts with a full burst', undefined, 0, 60, { allowed: true }, 59],
     ['the last token goes', { tokens: 1, at: 0 }, 0, 60, { allowed: true }, 0],
-    ['an empty bucket refuses, asking for the second one token takes', { tokens: 0, at: 0 }, 0, 60, { allowed: false, retryAfterSeconds: 1 }, 0],
+    [
+      'an empty bucket refuses, asking for the second one token takes',
+      { tokens: 0, at: 0 },
+      0,
+      60,
+      { allowed: false, retryAfterSeconds: 1 },
+      0,
+    ],
     ['a second refills one token at 60 per minute', { tokens: 0, at: 0 }, 1000, 60, { allowed: true }, 0],
     ['a slow limit asks for a longer wait', { tokens: 0, at: 0 }, 0, 2, { allowed: false, retryAfterSeconds: 30 }, 0],
     ['refill stops at the burst size', { tokens: 0, at: 0 }, 3_600_000, 60, { allowed: true }, 59],

@@ -1,6 +1,8 @@
 // Rate limiting per client: one token bucket per client address, up to `perMinute` requests in a
 // burst, refilled continuously. The gateway takes a token only after a request is authenticated, so
 // unauthenticated junk never spends a real sender's tokens (issue 17, finding 4).
+import { rejection, type WebhookRejection } from './webhook-result.ts';
+
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 export type Bucket = { tokens: number; at: number };
 
@@ -9,7 +11,19 @@ export function takeToken(bucket: Bucket | undefined, now: number, perMinute: nu
   const refillPerMs = perMinute / 60_000;
   const tokens = bucket ? Math.min(perMinute, bucket.tokens + (now - bucket.at) * refillPerMs) : perMinute;
   if (tokens >= 1) return { decision: { allowed: true }, bucket: { tokens: tokens - 1, at: now } };
-  return { decision: { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / refillPerMs / 1000)) }, bucket: { tokens, at: now } };
+  return {
+    decision: { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / refillPerMs / 1000)) },
+    bucket: { tokens, at: now },
+  };
+}
+
+/** A 429 for a sender over its limit, with the seconds until its next token. */
+export function tooManyRequests(retryAfterSeconds: number, perMinute: number): WebhookRejection {
+  return rejection(
+    'rate_limited',
+    { status: 429, title: 'Too many requests', reason: 'rate_limited', detail: `Limit is ${perMinute} per minute per client.` },
+    { headers: { 'Retry-After': String(retryAfterSeconds) } },
+  );
 }
 
 /**
@@ -19,7 +33,11 @@ export function takeToken(bucket: Bucket | undefined, now: number, perMinute: nu
  */
 export function clientKey(remoteAddress: string | undefined, forwardedFor: string | undefined, trustProxy: boolean): string {
   if (trustProxy && forwardedFor) {
-    const last = forwardedFor.split(',').map((s) => s.trim()).filter(Boolean).at(-1);
+    const last = forwardedFor
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .at(-1);
     if (last) return last;
   }
   return remoteAddress ?? 'unknown';

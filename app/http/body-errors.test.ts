@@ -62,9 +62,21 @@ describe('what a log line and a problem may say about a bad body', () => {
   });
 
   it.each([
-    ['a body-parser parse error', { type: 'entity.parse.failed', status: 400, message: `Unexpected token 'P', "${MARKER}" is not valid JSON`, body: MARKER }, { body_bytes: MARKER.length, json_error_position: 0 }],
-    ['an oversized body', { type: 'entity.too.large', status: 413, message: 'request entity too large', length: 300_000, limit: 262_144 }, { body_bytes: 300_000, limit_bytes: 262_144 }],
-    ['an unsupported charset', { type: 'charset.unsupported', status: 415, message: 'unsupported charset "UTF-7"' }, { error_type: 'charset.unsupported', error: 'unsupported charset "UTF-7"' }],
+    [
+      'a body-parser parse error',
+      { type: 'entity.parse.failed', status: 400, message: `Unexpected token 'P', "${MARKER}" is not valid JSON`, body: MARKER },
+      { body_bytes: MARKER.length, json_error_position: 0 },
+    ],
+    [
+      'an oversized body',
+      { type: 'entity.too.large', status: 413, message: 'request entity too large', length: 300_000, limit: 262_144 },
+      { body_bytes: 300_000, limit_bytes: 262_144 },
+    ],
+    [
+      'an unsupported charset',
+      { type: 'charset.unsupported', status: 415, message: 'unsupported charset "UTF-7"' },
+      { error_type: 'charset.unsupported', error: 'unsupported charset "UTF-7"' },
+    ],
   ])('%s', (_what, err, log) => {
     const described = describeBodyError(err);
     expect(described.log).toEqual(log);

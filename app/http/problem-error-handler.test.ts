@@ -3,7 +3,11 @@ import { problemForError } from './problem-error-handler.ts';
 
 describe('errors as problems', () => {
   const table: [string, unknown, Record<string, unknown>][] = [
-    ['a JSON body parser failure', Object.assign(new SyntaxError('Unexpected token s in "secret..."'), { status: 400, type: 'entity.parse.failed' }), { status: 400, reason: 'malformed_json' }],
+    [
+      'a JSON body parser failure',
+      Object.assign(new SyntaxError('Unexpected token s in "secret..."'), { status: 400, type: 'entity.parse.failed' }),
+      { status: 400, reason: 'malformed_json' },
+    ],
     ['a body over the parser limit', { status: 413, type: 'entity.too.large' }, { status: 413, reason: 'payload_too_large' }],
     ['an unsupported charset', { statusCode: 415, type: 'charset.unsupported' }, { status: 415, reason: 'unsupported_media_type' }],
     ['another client error', { status: 400, type: 'request.aborted' }, { status: 400, reason: 'bad_request' }],

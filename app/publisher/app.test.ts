@@ -10,6 +10,8 @@ import { scrape, sumOf } from '../../harness/stack/scrape.ts';
 import { startService, type Service } from '../../harness/stack/service.ts';
 import { randomToken } from '../../harness/stack/token-file.ts';
 import { PROBLEM_CONTENT_TYPE } from '../http/problem-details.ts';
+import { DEFAULT_WEBHOOK_ENDPOINT } from '../gateway/config.ts';
+import { TRANSPORT_MODES, TRANSPORT_PATHS } from './transport.ts';
 
 const apiToken = randomToken();
 const adminToken = randomToken();
@@ -18,20 +20,27 @@ let publisher: Service;
 
 const baseEnv = () => ({
   // Delivery off: these tests are about the API, and nothing listens at that URL.
-  CSR_WEBHOOK_URL: 'http://127.0.0.1:9/webhooks/buddy-events',
+  CSR_WEBHOOK_URL: `http://127.0.0.1:9${DEFAULT_WEBHOOK_ENDPOINT}`,
   CSR_WEBHOOK_ENABLED: 'false',
   CSR_WEBHOOK_SECRET: newSecret(),
   PUBLISHER_OUTBOX_PATH: path.join(dir, 'outbox.sqlite'),
 });
 const depth = async () => ((await (await fetch(`${publisher.url}/health`)).json()) as { outbox: { depth: number } }).outbox.depth;
 const postEvent = (headers: Record<string, string>) =>
-  fetch(`${publisher.url}/events`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(buddyEvent(1)) });
+  fetch(`${publisher.url}/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(buddyEvent(1)),
+  });
 
 beforeAll(async () => {
   dir = tempDir('publisher-app');
   const tokenFile = path.join(dir, 'api-token');
   writeFileSync(tokenFile, `${apiToken}\n`, { mode: 0o600 });
-  publisher = await startService('publisher', { logDir: dir, env: { ...baseEnv(), PUBLISHER_API_TOKEN_FILE: tokenFile, PUBLISHER_ADMIN_TOKEN: adminToken } });
+  publisher = await startService('publisher', {
+    logDir: dir,
+    env: { ...baseEnv(), PUBLISHER_API_TOKEN_FILE: tokenFile, PUBLISHER_ADMIN_TOKEN: adminToken },
+  });
   publisher.apiToken = apiToken;
 });
 
@@ -41,7 +50,12 @@ afterAll(async () => {
 
 describe('the event API with PUBLISHER_API_TOKEN', () => {
   it('answers 401 problem+json without the token, counts and logs it, and queues nothing', async () => {
-    const attempts: Record<string, string>[] = [{}, { authorization: `Bearer ${randomToken()}` }, { authorization: `Bearer ${adminToken}` }, { authorization: apiToken }];
+    const attempts: Record<string, string>[] = [
+      {},
+      { authorization: `Bearer ${randomToken()}` },
+      { authorization: `Bearer ${adminToken}` },
+      { authorization: apiToken },
+    ];
     for (const headers of attempts) {
       const res = await postEvent(headers);
       expect(res.status, JSON.stringify(headers)).toBe(401);
@@ -65,7 +79,11 @@ describe('the event API with PUBLISHER_API_TOKEN', () => {
 
 describe('the admin API', () => {
   it('answers malformed JSON with problem+json, not an HTML stack trace, and replays nothing', async () => {
-    const res = await fetch(`${publisher.url}/admin/dead-letters/replay`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: '{"ids": [' });
+    const res = await fetch(`${publisher.url}/admin/dead-letters/replay`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: '{"ids": [',
+    });
     const text = await res.text();
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toContain(PROBLEM_CONTENT_TYPE);
@@ -81,6 +99,22 @@ describe('the admin API', () => {
   });
 });
 
+describe('transport mode and path in the metrics', () => {
+  it('labels a mode `mode` and a path `path`, on every publisher metric and in /health', async () => {
+    const samples = (await scrape(publisher.url)).filter((s) => s.name.startsWith('webhook_publisher_'));
+    const values = (label: string, names: string[]) =>
+      new Set(samples.filter((s) => names.some((n) => s.name.startsWith(n))).map((s) => s.labels[label]));
+    // "transport" once named the mode on one metric and the path on the next; no label is called that now.
+    expect(samples.filter((s) => 'transport' in s.labels).map((s) => s.name)).toEqual([]);
+    expect(values('mode', ['webhook_publisher_transport', 'webhook_publisher_events_total'])).toEqual(new Set(TRANSPORT_MODES));
+    const byPath = ['webhook_publisher_circuit_open', 'webhook_publisher_delivery_errors_total', 'webhook_publisher_retries_total'];
+    expect(values('path', byPath)).toEqual(new Set(TRANSPORT_PATHS));
+    expect(sumOf(samples, 'webhook_publisher_transport', { mode: 'webhook' })).toBe(1);
+    const health = (await (await fetch(`${publisher.url}/health`)).json()) as { mode: string; circuits: Record<string, string> };
+    expect(health).toMatchObject({ mode: 'webhook', circuits: { webhook: 'closed', nats: 'closed' } });
+  });
+});
+
 describe('start-up', () => {
   it.each([
     ['the published demo token', { PUBLISHER_ADMIN_TOKEN: 'demo-admin-token' }],
@@ -88,7 +122,11 @@ describe('start-up', () => {
     ['a short API token', { PUBLISHER_API_TOKEN: 'short' }],
   ])('stops with exit code 78 on %s', async (what, env) => {
     const name = `publisher-refused-${what.replace(/\W+/g, '-')}`;
-    const started = startService('publisher', { logDir: dir, name, env: { ...baseEnv(), PUBLISHER_OUTBOX_PATH: path.join(dir, `${name}.sqlite`), ...env } });
+    const started = startService('publisher', {
+      logDir: dir,
+      name,
+      env: { ...baseEnv(), PUBLISHER_OUTBOX_PATH: path.join(dir, `${name}.sqlite`), ...env },
+    });
     await expect(started).rejects.toThrow(/exited with 78/);
     expect(readFileSync(path.join(dir, `${name}.log`), 'utf8')).toContain(`${Object.keys(env)[0]}: `);
   });

@@ -12,6 +12,7 @@ import { serveMetrics } from '../telemetry/sdk.ts';
 import { DatabaseFileError } from '../storage/sqlite.ts';
 import { EventValidationError, type WebhookPublisher } from './publisher.ts';
 import { requestTelemetry } from '../http/request-telemetry.ts';
+import { zodIssuesToErrors } from '../validation/zod-issues.ts';
 
 export type PublisherDeps = {
   publisher: Pick<WebhookPublisher<unknown>, 'publish' | 'health' | 'deadLetters'>;
@@ -68,11 +69,16 @@ export function createApp(deps: PublisherDeps) {
     if (req.body === undefined) {
       rejected('unsupported_media_type');
       logger.warn({ reason: 'unsupported_media_type' }, 'event rejected');
-      return sendProblem(res, { status: 415, title: 'Unsupported media type', reason: 'unsupported_media_type', detail: 'Send Content-Type: application/json.' });
+      return sendProblem(res, {
+        status: 415,
+        title: 'Unsupported media type',
+        reason: 'unsupported_media_type',
+        detail: 'Send Content-Type: application/json.',
+      });
     }
     const request = createEventRequest.safeParse(req.body);
     if (!request.success) {
-      const errors = request.error.issues.map((i) => ({ path: '/' + i.path.join('/'), message: i.message }));
+      const errors = zodIssuesToErrors(request.error.issues);
       rejected('schema_invalid');
       logger.warn({ reason: 'schema_invalid', errors }, 'event rejected');
       return sendProblem(res, { status: 422, title: 'Invalid event', reason: 'schema_invalid', errors });
@@ -87,7 +93,11 @@ export function createApp(deps: PublisherDeps) {
       if (err instanceof DatabaseFileError) {
         // Acknowledging would be a lie: the commit went to a file no restart will find.
         logger.error({ reason: err.reason, err: err.message }, 'event refused');
-        return sendProblem(res, { status: 503, title: 'Outbox unavailable', reason: err.reason, detail: `${err.message}; restart the publisher.` }, { 'Retry-After': '30' });
+        return sendProblem(
+          res,
+          { status: 503, title: 'Outbox unavailable', reason: err.reason, detail: `${err.message}; restart the publisher.` },
+          { 'Retry-After': '30' },
+        );
       }
       if (!(err instanceof EventValidationError)) throw err;
       rejected(err.reason);
@@ -115,7 +125,8 @@ export function createApp(deps: PublisherDeps) {
     });
     admin.get('/dead-letters/:id', async (req, res) => {
       const row = await publisher.deadLetters.inspect(req.params.id);
-      if (!row) return sendProblem(res, { status: 404, title: 'Not found', reason: 'not_found', detail: `No dead letter ${req.params.id}.` });
+      if (!row)
+        return sendProblem(res, { status: 404, title: 'Not found', reason: 'not_found', detail: `No dead letter ${req.params.id}.` });
       res.json({ ...summarizeDeadLetter(row), event: JSON.parse(row.body) });
     });
     admin.post('/dead-letters/replay', async (_req, res) => {
@@ -125,7 +136,8 @@ export function createApp(deps: PublisherDeps) {
     });
     admin.post('/dead-letters/:id/replay', async (req, res) => {
       const replayed = await publisher.deadLetters.replay([req.params.id]);
-      if (replayed.length === 0) return sendProblem(res, { status: 404, title: 'Not found', reason: 'not_found', detail: `No dead letter ${req.params.id}.` });
+      if (replayed.length === 0)
+        return sendProblem(res, { status: 404, title: 'Not found', reason: 'not_found', detail: `No dead letter ${req.params.id}.` });
       logger.info({ event_id: req.params.id }, 'dead letter replayed');
       res.json({ replayed });
     });
@@ -139,7 +151,14 @@ export function createApp(deps: PublisherDeps) {
   // Body-parser failures (malformed JSON, oversized bodies) become problem+json, never a stack trace.
   app.use((err: BodyReadError, _req: Request, res: Response, _next: NextFunction) => {
     const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
-    const reason = err.type === 'entity.too.large' ? 'payload_too_large' : err.type === 'entity.parse.failed' ? 'malformed_json' : status === 500 ? 'internal' : 'bad_request';
+    const reason =
+      err.type === 'entity.too.large'
+        ? 'payload_too_large'
+        : err.type === 'entity.parse.failed'
+          ? 'malformed_json'
+          : status === 500
+            ? 'internal'
+            : 'bad_request';
     if (status < 500) rejected(reason);
     // A 4xx is logged by its size and error position only: the body is the caller's data.
     const described = status === 500 ? undefined : describeBodyError(err);
@@ -150,7 +169,16 @@ export function createApp(deps: PublisherDeps) {
   return app;
 }
 
-function summarizeDeadLetter(row: { id: string; type: string; attempts: number; last_status: number | null; reason: string; detail: string | null; created_at: number; dead_lettered_at: number }) {
+function summarizeDeadLetter(row: {
+  id: string;
+  type: string;
+  attempts: number;
+  last_status: number | null;
+  reason: string;
+  detail: string | null;
+  created_at: number;
+  dead_lettered_at: number;
+}) {
   return {
     id: row.id,
     type: row.type,

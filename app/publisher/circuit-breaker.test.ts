@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { afterAttempt, type BreakerPolicy, type BreakerState, CLOSED, isEndpointFailure, notNowDelayMs, permission, startProbe } from './circuit-breaker.ts';
+import {
+  afterAttempt,
+  type BreakerPolicy,
+  type BreakerState,
+  CLOSED,
+  isEndpointFailure,
+  notNowDelayMs,
+  permission,
+  startProbe,
+} from './circuit-breaker.ts';
 import type { AttemptResult } from './retry-policy.ts';
 
 const policy: BreakerPolicy = { failureThreshold: 3, probeIntervalMs: 1000, maxProbeIntervalMs: 4000, maxPauseMs: 60_000 };
@@ -7,9 +16,10 @@ const ok: AttemptResult = { kind: 'response', status: 202 };
 const down: AttemptResult = { kind: 'connection', message: 'ECONNREFUSED' };
 
 /** Feeds (event id, result) pairs in order from CLOSED, one millisecond apart. */
-const run = (steps: [string, AttemptResult][], from: BreakerState = CLOSED) => steps.reduce((s, [id, r], i) => afterAttempt(s, id, r, i, policy), from);
+const run = (steps: [string, AttemptResult][], from: BreakerState = CLOSED) =>
+  steps.reduce((s, [id, r], i) => afterAttempt(s, id, r, i, policy), from);
 
-describe('which answers are the endpoint\'s failure', () => {
+describe("which answers are the endpoint's failure", () => {
   it.each([
     [{ kind: 'connection', message: 'x' }, true],
     [{ kind: 'timeout' }, true],
@@ -24,18 +34,65 @@ describe('which answers are the endpoint\'s failure', () => {
 
 describe('circuit breaker', () => {
   const table: [string, [string, AttemptResult][], BreakerState['status']][] = [
-    ['stays closed below the threshold', [['a', down], ['b', down]], 'closed'],
-    ['opens when distinct events fail in a row', [['a', down], ['b', down], ['c', down]], 'open'],
-    ['never opens on one poison event failing again and again', [['a', down], ['a', down], ['a', down], ['a', down]], 'closed'],
-    ['a success in between resets the count', [['a', down], ['b', down], ['c', ok], ['d', down], ['e', down]], 'closed'],
-    ['a 4xx shows the endpoint is up', [['a', down], ['b', down], ['c', { kind: 'response', status: 400 }], ['d', down]], 'closed'],
+    [
+      'stays closed below the threshold',
+      [
+        ['a', down],
+        ['b', down],
+      ],
+      'closed',
+    ],
+    [
+      'opens when distinct events fail in a row',
+      [
+        ['a', down],
+        ['b', down],
+        ['c', down],
+      ],
+      'open',
+    ],
+    [
+      'never opens on one poison event failing again and again',
+      [
+        ['a', down],
+        ['a', down],
+        ['a', down],
+        ['a', down],
+      ],
+      'closed',
+    ],
+    [
+      'a success in between resets the count',
+      [
+        ['a', down],
+        ['b', down],
+        ['c', ok],
+        ['d', down],
+        ['e', down],
+      ],
+      'closed',
+    ],
+    [
+      'a 4xx shows the endpoint is up',
+      [
+        ['a', down],
+        ['b', down],
+        ['c', { kind: 'response', status: 400 }],
+        ['d', down],
+      ],
+      'closed',
+    ],
   ];
   it.each(table)('%s', (_case, steps, status) => {
     expect(run(steps).status).toBe(status);
   });
 
   it('waits, probes with one event, and backs off 1, 2, 4, 4 s while the probe keeps failing', () => {
-    let s = run([['a', down], ['b', down], ['c', down]]);
+    let s = run([
+      ['a', down],
+      ['b', down],
+      ['c', down],
+    ]);
     expect(s).toMatchObject({ status: 'open', probeAt: 2 + 1000 });
     const waits: number[] = [];
     let t = 2;
@@ -54,7 +111,11 @@ describe('circuit breaker', () => {
   });
 
   it('closes when the probe is answered, and ignores late failures of attempts sent before it opened', () => {
-    let s = run([['a', down], ['b', down], ['c', down]]);
+    let s = run([
+      ['a', down],
+      ['b', down],
+      ['c', down],
+    ]);
     s = afterAttempt(s, 'late', down, 10, policy);
     expect(s.status).toBe('open');
     s = startProbe(s, 'p');
@@ -99,14 +160,22 @@ describe('"not now" from the endpoint', () => {
   });
 
   it('closes the circuit when the probe is told "not now" (the endpoint is up), paused for the wait', () => {
-    let s = run([['a', down], ['b', down], ['c', down]]);
+    let s = run([
+      ['a', down],
+      ['b', down],
+      ['c', down],
+    ]);
     s = startProbe(s, 'p');
     s = afterAttempt(s, 'p', r(503, '3'), 1500, policy);
     expect(s).toEqual({ status: 'closed', failingEvents: [], pausedUntil: 4500 });
   });
 
-  it('pushes an open circuit\'s probe back to the Retry-After', () => {
-    const open = run([['a', down], ['b', down], ['c', down]]);
+  it("pushes an open circuit's probe back to the Retry-After", () => {
+    const open = run([
+      ['a', down],
+      ['b', down],
+      ['c', down],
+    ]);
     expect(afterAttempt(open, 'late', r(429, '10'), 5, policy)).toMatchObject({ status: 'open', probeAt: 10_005 });
   });
 });

@@ -20,7 +20,12 @@ export type BreakerPolicy = {
   maxPauseMs: number;
 };
 
-export const DEFAULT_BREAKER_POLICY: BreakerPolicy = { failureThreshold: 5, probeIntervalMs: 1000, maxProbeIntervalMs: 30_000, maxPauseMs: 60_000 };
+export const DEFAULT_BREAKER_POLICY: BreakerPolicy = {
+  failureThreshold: 5,
+  probeIntervalMs: 1000,
+  maxProbeIntervalMs: 30_000,
+  maxPauseMs: 60_000,
+};
 
 /** A 429 without Retry-After still means "not now": wait as long as a first probe would. */
 export const NOT_NOW_DEFAULT_MS = 1000;
@@ -56,7 +61,8 @@ export type Permission = { kind: 'send' } | { kind: 'probe' } | { kind: 'wait'; 
 
 /** May an attempt go through now? At most one probe is in flight while the circuit is not closed. */
 export function permission(state: BreakerState, now: number): Permission {
-  if (state.status === 'closed') return state.pausedUntil !== undefined && now < state.pausedUntil ? { kind: 'wait', until: state.pausedUntil } : { kind: 'send' };
+  if (state.status === 'closed')
+    return state.pausedUntil !== undefined && now < state.pausedUntil ? { kind: 'wait', until: state.pausedUntil } : { kind: 'send' };
   if (state.status === 'open' && now >= state.probeAt) return { kind: 'probe' };
   // Half-open: wait for the probe's answer; it settles the circuit one way or the other.
   return { kind: 'wait', until: state.status === 'open' ? state.probeAt : now + 1000 };
@@ -72,7 +78,13 @@ function probeDelayMs(failedProbes: number, policy: BreakerPolicy): number {
 }
 
 /** The state after an attempt through the endpoint came back. */
-export function afterAttempt(state: BreakerState, eventId: string, result: AttemptResult, now: number, policy: BreakerPolicy): BreakerState {
+export function afterAttempt(
+  state: BreakerState,
+  eventId: string,
+  result: AttemptResult,
+  now: number,
+  policy: BreakerPolicy,
+): BreakerState {
   const pause = notNowDelayMs(result, now, policy.maxPauseMs);
   if (pause !== null) {
     // Up, and busy: neither a failure towards opening the circuit nor a reason to close it early.
@@ -85,7 +97,10 @@ export function afterAttempt(state: BreakerState, eventId: string, result: Attem
   const failed = isEndpointFailure(result);
   // Any answer that is not the endpoint's failure (a 2xx, or a 4xx about the event) shows it is up.
   // A pause it asked for still holds: an answer to a request sent before it does not lift it.
-  if (!failed) return state.status === 'closed' && state.pausedUntil !== undefined && now < state.pausedUntil ? { status: 'closed', failingEvents: [], pausedUntil: state.pausedUntil } : CLOSED;
+  if (!failed)
+    return state.status === 'closed' && state.pausedUntil !== undefined && now < state.pausedUntil
+      ? { status: 'closed', failingEvents: [], pausedUntil: state.pausedUntil }
+      : CLOSED;
   if (state.status === 'closed') {
     const failingEvents = state.failingEvents.includes(eventId) ? state.failingEvents : [...state.failingEvents, eventId];
     if (failingEvents.length < policy.failureThreshold) return { ...state, failingEvents };

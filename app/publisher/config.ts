@@ -36,9 +36,9 @@ const schema = z
     PUBLISHER_API_TOKEN: env.bearerToken(),
     // Phase 2 migration: webhook (default), dual (both ways, same id) or nats (straight to JetStream).
     PUBLISHER_TRANSPORT: transportModeSchema.default('webhook'),
-    // When set, this file names the transport and SIGHUP re-reads it: a switch without a restart.
+    // When set, this file names the transport mode and SIGHUP re-reads it: a switch without a restart.
     PUBLISHER_TRANSPORT_FILE: env.optionalString(),
-    // Used by the dual and nats transports only, as the publisher identity.
+    // Used in the dual and nats modes only, as the publisher identity.
     ...natsClientEnv,
     ...natsPublishEnv,
   })
@@ -74,13 +74,20 @@ export type PublisherConfig = {
   pollIntervalMs: number;
   adminToken?: string;
   apiToken?: string;
-  transport: TransportMode;
-  transportFile?: string;
+  transportMode: TransportMode;
+  /** When set, names the mode, and SIGHUP re-reads it. */
+  transportModeFile?: string;
   nats: NatsClientSettings & { publishTimeoutMs: number };
 };
 
 /** Each may come from `<NAME>_FILE` instead (compose and Kubernetes secrets); URLs may carry a password. */
-export const PUBLISHER_SECRETS = ['CSR_WEBHOOK_SECRET', 'PUBLISHER_ADMIN_TOKEN', 'PUBLISHER_API_TOKEN', 'PUBLISHER_DATABASE_URL', 'NATS_URL'] as const;
+export const PUBLISHER_SECRETS = [
+  'CSR_WEBHOOK_SECRET',
+  'PUBLISHER_ADMIN_TOKEN',
+  'PUBLISHER_API_TOKEN',
+  'PUBLISHER_DATABASE_URL',
+  'NATS_URL',
+] as const;
 
 export function parsePublisherConfig(source: Record<string, string | undefined>): PublisherConfig {
   const e = parseEnv(schema, readSecretFiles(source, PUBLISHER_SECRETS));
@@ -97,16 +104,23 @@ export function parsePublisherConfig(source: Record<string, string | undefined>)
     signingKeys: e.CSR_WEBHOOK_SECRET ? parseSecrets(e.CSR_WEBHOOK_SECRET) : [],
     host: e.PUBLISHER_HOST,
     port: e.PUBLISHER_PORT,
-    store: e.PUBLISHER_STORE === 'postgres' ? { kind: 'postgres', url: e.PUBLISHER_DATABASE_URL! } : { kind: 'sqlite', path: e.PUBLISHER_OUTBOX_PATH },
+    store:
+      e.PUBLISHER_STORE === 'postgres'
+        ? { kind: 'postgres', url: e.PUBLISHER_DATABASE_URL! }
+        : { kind: 'sqlite', path: e.PUBLISHER_OUTBOX_PATH },
     outboxPath: e.PUBLISHER_OUTBOX_PATH,
     instanceId: e.PUBLISHER_INSTANCE_ID,
     maxInFlight: e.PUBLISHER_MAX_IN_FLIGHT,
-    breaker: { ...DEFAULT_BREAKER_POLICY, failureThreshold: e.PUBLISHER_CIRCUIT_FAILURE_THRESHOLD, maxProbeIntervalMs: e.PUBLISHER_CIRCUIT_MAX_PROBE_INTERVAL_MS },
+    breaker: {
+      ...DEFAULT_BREAKER_POLICY,
+      failureThreshold: e.PUBLISHER_CIRCUIT_FAILURE_THRESHOLD,
+      maxProbeIntervalMs: e.PUBLISHER_CIRCUIT_MAX_PROBE_INTERVAL_MS,
+    },
     pollIntervalMs: e.PUBLISHER_POLL_INTERVAL_MS,
     adminToken: e.PUBLISHER_ADMIN_TOKEN,
     apiToken: e.PUBLISHER_API_TOKEN,
-    transport: e.PUBLISHER_TRANSPORT,
-    transportFile: e.PUBLISHER_TRANSPORT_FILE,
+    transportMode: e.PUBLISHER_TRANSPORT,
+    transportModeFile: e.PUBLISHER_TRANSPORT_FILE,
     nats: { ...natsClientSettings(e), publishTimeoutMs: e.NATS_PUBLISH_TIMEOUT_MS },
   };
 }

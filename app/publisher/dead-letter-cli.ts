@@ -13,14 +13,28 @@ import { openConfiguredStore } from './store/open-store.ts';
 
 const USAGE = `usage: npm run dead-letters -- <list [--limit N] | show <id> | replay <id...> | replay --all> [--outbox PATH | --database-url URL] [--json]`;
 
-export async function runDeadLetterCli(argv: string[], env: Record<string, string | undefined>, out: (line: string) => void): Promise<number> {
-  let parsed;
+const parseDeadLetterArgs = (argv: string[]) =>
+  parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      outbox: { type: 'string' },
+      'database-url': { type: 'string' },
+      limit: { type: 'string' },
+      all: { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+
+export async function runDeadLetterCli(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  out: (line: string) => void,
+): Promise<number> {
+  let parsed: ReturnType<typeof parseDeadLetterArgs>;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { outbox: { type: 'string' }, 'database-url': { type: 'string' }, limit: { type: 'string' }, all: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    });
+    parsed = parseDeadLetterArgs(argv);
   } catch (err) {
     out(`${(err as Error).message}\n${USAGE}`);
     return 2;
@@ -46,7 +60,10 @@ export async function runDeadLetterCli(argv: string[], env: Record<string, strin
         if (values.json) out(JSON.stringify(rows.map(({ body: _b, ...row }) => row)));
         else {
           out(`${(await outbox.counts()).deadLetter} dead letter(s) in ${where}`);
-          for (const r of rows) out(`${r.id}  ${r.type}  attempts=${r.attempts}  last_status=${r.last_status ?? '-'}  reason=${r.reason}  at=${new Date(r.dead_lettered_at).toISOString()}`);
+          for (const r of rows)
+            out(
+              `${r.id}  ${r.type}  attempts=${r.attempts}  last_status=${r.last_status ?? '-'}  reason=${r.reason}  at=${new Date(r.dead_lettered_at).toISOString()}`,
+            );
         }
         return 0;
       }

@@ -1,5 +1,5 @@
-// Carries out delivery: claims due rows from the outbox, sends each through the transports the
-// current mode names (asking each transport's circuit breaker first), lets settle() decide what
+// Carries out delivery: claims due rows from the outbox, sends each through the paths the current
+// transport mode names (asking each path's circuit breaker first), lets settle() decide what
 // follows, and commits the settlements that finish together in one transaction. A row stays
 // claimed until its settlement is committed, so a crash at any point leaves it due again:
 // delivery is at least once, deduplicated downstream by the event id.
@@ -13,13 +13,13 @@ import type { OutboxRow } from './outbox-row.ts';
 import { type AttemptResult, type RetryPolicy, statusClass } from './retry-policy.ts';
 import { type RoundOutcome, type Settlement, settle } from './settle.ts';
 import type { OutboxStore } from './store/outbox-store.ts';
-import { type Transport, type TransportMode, type TransportName, TRANSPORTS_OF } from './transport.ts';
+import { PATHS_OF_MODE, type Transport, type TransportMode, type TransportPath } from './transport.ts';
 
-export type LastDelivery = { eventId: string; at: string; outcome: string; status: number | null; reason?: string; transport: TransportMode };
+export type LastDelivery = { eventId: string; at: string; outcome: string; status: number | null; reason?: string; mode: TransportMode };
 
 export type DeliveryLoopOptions = {
   store: OutboxStore<unknown>;
-  transports: Partial<Record<TransportName, Transport>>;
+  transports: Partial<Record<TransportPath, Transport>>;
   /** Read at every round, so a switch applies to events already queued. */
   transportMode: () => TransportMode;
   retry: RetryPolicy;
@@ -44,7 +44,7 @@ export function startDeliveryLoop(options: DeliveryLoopOptions) {
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   const inFlight = new Map<string, Promise<void>>();
-  const breakers: Record<TransportName, BreakerState> = { webhook: CLOSED, nats: CLOSED };
+  const breakers: Record<TransportPath, BreakerState> = { webhook: CLOSED, nats: CLOSED };
   let lastDelivery: LastDelivery | undefined;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
@@ -65,70 +65,91 @@ export function startDeliveryLoop(options: DeliveryLoopOptions) {
     }
   });
 
-  async function attempt(row: OutboxRow, name: TransportName, attemptNo: number): Promise<RoundOutcome> {
-    const gate = permission(breakers[name], now());
-    if (gate.kind === 'wait') return { transport: name, sent: false, circuitOpenUntil: gate.until };
+  async function attempt(row: OutboxRow, path: TransportPath, attemptNo: number): Promise<RoundOutcome> {
+    const gate = permission(breakers[path], now());
+    if (gate.kind === 'wait') return { path, sent: false, circuitOpenUntil: gate.until };
     if (gate.kind === 'probe') {
-      breakers[name] = startProbe(breakers[name], row.id);
-      logger.info({ transport: name, event_id: row.id }, 'circuit half-open: probing with one event');
+      breakers[path] = startProbe(breakers[path], row.id);
+      logger.info({ path, event_id: row.id }, 'circuit half-open: probing with one event');
     }
-    const transport = transports[name];
+    const transport = transports[path];
     const startedAt = performance.now();
     let result: AttemptResult;
     try {
-      result = transport ? await transport.send(row, attemptNo) : { kind: 'connection', message: `no ${name} transport configured` };
+      result = transport ? await transport.send(row, attemptNo) : { kind: 'connection', message: `no ${path} transport configured` };
     } catch (err) {
       result = { kind: 'connection', message: (err as Error).message };
     }
-    metrics.attemptDuration.record((performance.now() - startedAt) / 1000, { event_type: row.type, status_class: statusClass(result), transport: name });
-    const before = breakers[name];
+    metrics.attemptDuration.record((performance.now() - startedAt) / 1000, {
+      event_type: row.type,
+      status_class: statusClass(result),
+      path,
+    });
+    const before = breakers[path];
     const after = afterAttempt(before, row.id, result, now(), options.breaker);
-    breakers[name] = after;
-    if (before.status === 'closed' && after.status === 'open') logger.error({ transport: name, probe_at: new Date(after.probeAt).toISOString() }, 'circuit opened: delivery paused, events keep their attempts');
-    else if (before.status !== 'closed' && after.status === 'closed') logger.warn({ transport: name, open_ms: now() - before.openedAt }, 'circuit closed: delivery resumes');
+    breakers[path] = after;
+    if (before.status === 'closed' && after.status === 'open')
+      logger.error(
+        { path, probe_at: new Date(after.probeAt).toISOString() },
+        'circuit opened: delivery paused, events keep their attempts',
+      );
+    else if (before.status !== 'closed' && after.status === 'closed')
+      logger.warn({ path, open_ms: now() - before.openedAt }, 'circuit closed: delivery resumes');
     if (!isPaused(before, now()) && isPaused(after, now()) && after.status === 'closed') {
-      logger.warn({ transport: name, status: result.kind === 'response' ? result.status : null, paused_until: new Date(after.pausedUntil!).toISOString() }, 'endpoint said not now: delivery paused, events keep their attempts');
+      logger.warn(
+        { path, status: result.kind === 'response' ? result.status : null, paused_until: new Date(after.pausedUntil!).toISOString() },
+        'endpoint said not now: delivery paused, events keep their attempts',
+      );
     }
     const until = after.status === 'closed' ? null : permission(after, now());
-    return { transport: name, sent: true, result, circuitOpenUntil: until === null ? null : until.kind === 'wait' ? until.until : now() };
+    return { path, sent: true, result, circuitOpenUntil: until === null ? null : until.kind === 'wait' ? until.until : now() };
   }
 
   function report(row: OutboxRow, s: Settlement, mode: TransportMode) {
-    const log = { event_id: row.id, event_type: row.type, attempt: row.attempts + 1, status: s.status, transport: mode };
+    const log = { event_id: row.id, event_type: row.type, attempt: row.attempts + 1, status: s.status, mode };
     const at = new Date(now()).toISOString();
-    for (const e of s.errors) metrics.deliveryErrors.add(1, { event_type: row.type, reason: e.reason, transport: e.transport });
+    for (const e of s.errors) metrics.deliveryErrors.add(1, { event_type: row.type, reason: e.reason, path: e.path });
     if (s.action !== 'retry' && s.dualPath) {
       const { webhook_at, nats_at } = s.dualPath;
-      metrics.dualPathEvents.add(1, { paths: webhook_at !== null && nats_at !== null ? 'both' : webhook_at !== null ? 'webhook_only' : 'nats_only' });
-      if (webhook_at !== null && nats_at !== null) metrics.dualPathDifference.record(Math.abs(nats_at - webhook_at) / 1000, { faster: webhook_at <= nats_at ? 'webhook' : 'nats' });
+      metrics.dualPathEvents.add(1, {
+        paths: webhook_at !== null && nats_at !== null ? 'both' : webhook_at !== null ? 'webhook_only' : 'nats_only',
+      });
+      if (webhook_at !== null && nats_at !== null)
+        metrics.dualPathDifference.record(Math.abs(nats_at - webhook_at) / 1000, { faster: webhook_at <= nats_at ? 'webhook' : 'nats' });
     }
     if (s.action === 'delivered') {
-      metrics.events.add(1, { event_type: row.type, outcome: 'delivered', transport: mode });
-      lastDelivery = { eventId: row.id, at, outcome: 'delivered', status: s.status, transport: mode };
+      metrics.events.add(1, { event_type: row.type, outcome: 'delivered', mode });
+      lastDelivery = { eventId: row.id, at, outcome: 'delivered', status: s.status, mode };
       logger.debug(log, 'event delivered');
     } else if (s.action === 'retry') {
-      for (const t of s.retried) metrics.retries.add(1, { event_type: row.type, transport: t });
-      lastDelivery = { eventId: row.id, at, outcome: 'retry_scheduled', status: s.status, reason: s.reason, transport: mode };
+      for (const path of s.retried) metrics.retries.add(1, { event_type: row.type, path });
+      lastDelivery = { eventId: row.id, at, outcome: 'retry_scheduled', status: s.status, reason: s.reason, mode };
       const line = { ...log, reason: s.reason, charged: s.charged, retry_in_ms: s.nextAttemptAt - now() };
       // While the circuit is open every event waits: one line per event would flood the log.
       if (s.charged) logger.warn(line, 'delivery failed, will retry');
       else logger.debug(line, 'endpoint down, event waits for the circuit to close');
     } else {
-      metrics.events.add(1, { event_type: row.type, outcome: 'dead_lettered', transport: mode });
-      lastDelivery = { eventId: row.id, at, outcome: 'dead_lettered', status: s.status, reason: s.reason, transport: mode };
+      metrics.events.add(1, { event_type: row.type, outcome: 'dead_lettered', mode });
+      lastDelivery = { eventId: row.id, at, outcome: 'dead_lettered', status: s.status, reason: s.reason, mode };
       logger.error({ ...log, reason: s.reason, detail: s.detail }, 'event dead-lettered');
     }
   }
 
   async function deliver(row: OutboxRow): Promise<void> {
     const mode = options.transportMode();
-    const required = TRANSPORTS_OF[mode];
-    const doneAt: Record<TransportName, number | null> = { webhook: row.webhook_done_at, nats: row.nats_done_at };
-    const todo = required.filter((t) => doneAt[t] === null);
+    const required = PATHS_OF_MODE[mode];
+    const doneAt: Record<TransportPath, number | null> = { webhook: row.webhook_done_at, nats: row.nats_done_at };
+    const todo = required.filter((path) => doneAt[path] === null);
     const parent = row.trace_headers ? contextFromHeaders(JSON.parse(row.trace_headers)) : context.active();
-    const span = tracer.startSpan('event deliver', { attributes: { 'event.id': row.id, 'event.type': row.type, 'delivery.attempt': row.attempts + 1, 'delivery.transport': mode } }, parent);
+    const span = tracer.startSpan(
+      'event deliver',
+      { attributes: { 'event.id': row.id, 'event.type': row.type, 'delivery.attempt': row.attempts + 1, 'delivery.mode': mode } },
+      parent,
+    );
     // The transports send the trace context that is active here: the event's own trace.
-    const outcomes = await context.with(trace.setSpan(parent, span), () => Promise.all(todo.map((t) => attempt(row, t, row.attempts + 1))));
+    const outcomes = await context.with(trace.setSpan(parent, span), () =>
+      Promise.all(todo.map((path) => attempt(row, path, row.attempts + 1))),
+    );
     const s = settle(row, outcomes, { ...options.retry, required, maxPauseMs: options.breaker.maxPauseMs }, now(), random);
     if (s.action !== 'delivered') span.setStatus({ code: SpanStatusCode.ERROR, message: `${s.action}: ${s.reason}` });
     span.end();
@@ -136,11 +157,11 @@ export function startDeliveryLoop(options: DeliveryLoopOptions) {
     report(row, s, mode);
   }
 
-  /** How many rows to claim now: none while every needed circuit is open, one to probe. */
+  /** How many rows to claim now: none while the circuit of every path needed is open, one to probe. */
   function claimLimit(t: number): { limit: number; wakeAt?: number } {
     const capacity = options.maxInFlight - inFlight.size;
     if (capacity <= 0) return { limit: 0 };
-    const gates = TRANSPORTS_OF[options.transportMode()].map((name) => permission(breakers[name], t));
+    const gates = PATHS_OF_MODE[options.transportMode()].map((path) => permission(breakers[path], t));
     if (gates.some((g) => g.kind === 'send')) return { limit: capacity };
     if (gates.some((g) => g.kind === 'probe')) return { limit: 1 };
     return { limit: 0, wakeAt: Math.min(...gates.map((g) => (g.kind === 'wait' ? g.until : t))) };
@@ -166,7 +187,9 @@ export function startDeliveryLoop(options: DeliveryLoopOptions) {
         const rows = await store.claimDue({ now: t, limit, leaseUntil: t + options.leaseMs, owner });
         for (const row of rows) {
           const work = deliver(row)
-            .catch((err: unknown) => logger.error({ err, event_id: row.id }, 'delivery bookkeeping failed; the row is due again when its claim ends'))
+            .catch((err: unknown) =>
+              logger.error({ err, event_id: row.id }, 'delivery bookkeeping failed; the row is due again when its claim ends'),
+            )
             .finally(() => {
               inFlight.delete(row.id);
               wake();
@@ -197,7 +220,7 @@ export function startDeliveryLoop(options: DeliveryLoopOptions) {
     wake,
     lastDelivery: () => lastDelivery,
     inFlightCount: () => inFlight.size,
-    circuit: (name: TransportName) => breakers[name].status,
+    circuit: (path: TransportPath) => breakers[path].status,
     /** Stops taking new work and waits for the attempts in flight to be recorded. */
     async stop(): Promise<void> {
       stopped = true;

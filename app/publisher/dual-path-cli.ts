@@ -7,8 +7,16 @@ import { sqliteOutbox } from './store/sqlite-outbox.ts';
 
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-export async function runDualPathCli(argv: string[], env: Record<string, string | undefined>, out: (line: string) => void, now = Date.now()): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { outbox: { type: 'string' }, since: { type: 'string', default: '1h' }, json: { type: 'boolean' } } });
+export async function runDualPathCli(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  out: (line: string) => void,
+  now = Date.now(),
+): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { outbox: { type: 'string' }, since: { type: 'string', default: '1h' }, json: { type: 'boolean' } },
+  });
   const match = /^(\d+)([smhd])$/.exec(values.since);
   if (!match) {
     out(`--since must look like 30m, 24h or 7d, got "${values.since}"`);
@@ -24,10 +32,21 @@ export async function runDualPathCli(argv: string[], env: Record<string, string 
     const summary = summarizeDualPaths(await outbox.dualPathsSince(now - Number(match[1]) * UNITS[match[2]!]!));
     if (values.json) out(JSON.stringify(summary));
     else {
-      out(`dual-publish comparison over the last ${values.since}: ${summary.compared} event(s), ${summary.both} both ways, ${summary.webhookOnly} webhook only, ${summary.natsOnly} NATS only`);
-      if (summary.differenceMs) out(`NATS minus webhook acknowledgement: p50 ${summary.differenceMs.p50} ms, p95 ${summary.differenceMs.p95} ms, p99 ${summary.differenceMs.p99} ms (negative: NATS faster)`);
+      out(
+        `dual-publish comparison over the last ${values.since}: ${summary.compared} event(s), ${summary.both} both ways, ${summary.webhookOnly} webhook only, ${summary.natsOnly} NATS only`,
+      );
+      if (summary.differenceMs)
+        out(
+          `NATS minus webhook acknowledgement: p50 ${summary.differenceMs.p50} ms, p95 ${summary.differenceMs.p95} ms, p99 ${summary.differenceMs.p99} ms (negative: NATS faster)`,
+        );
       for (const id of summary.oneWayIds.slice(0, 20)) out(`one way only: ${id}`);
-      out(summary.clean ? (summary.compared ? 'CLEAN: every event arrived through both paths' : 'NO DATA: nothing was sent in dual mode in this period') : 'NOT CLEAN: replay or investigate the events above before cutting over');
+      out(
+        summary.clean
+          ? summary.compared
+            ? 'CLEAN: every event arrived through both paths'
+            : 'NO DATA: nothing was sent in dual mode in this period'
+          : 'NOT CLEAN: replay or investigate the events above before cutting over',
+      );
     }
     return summary.clean && summary.compared > 0 ? 0 : 1;
   } finally {

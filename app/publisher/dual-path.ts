@@ -1,4 +1,5 @@
 // The dual-publish comparison: did each event arrive through both paths, and how far apart? Pure.
+import { percentileOfSorted } from '../telemetry/percentile.ts';
 import type { DualPathRow } from './outbox-row.ts';
 
 export type DualPathSummary = {
@@ -12,13 +13,12 @@ export type DualPathSummary = {
   clean: boolean;
 };
 
-function nearestRank(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
-
 export function summarizeDualPaths(rows: readonly DualPathRow[]): DualPathSummary {
   const oneWay = rows.filter((r) => r.paths !== 'both');
-  const differences = rows.filter((r) => r.webhook_at !== null && r.nats_at !== null).map((r) => r.nats_at! - r.webhook_at!).sort((a, b) => a - b);
+  const differences = rows
+    .filter((r) => r.webhook_at !== null && r.nats_at !== null)
+    .map((r) => r.nats_at! - r.webhook_at!)
+    .sort((a, b) => a - b);
   return {
     compared: rows.length,
     both: rows.length - oneWay.length,
@@ -26,7 +26,13 @@ export function summarizeDualPaths(rows: readonly DualPathRow[]): DualPathSummar
     natsOnly: rows.filter((r) => r.paths === 'nats_only').length,
     oneWayIds: oneWay.map((r) => r.id),
     differenceMs: differences.length
-      ? { p50: nearestRank(differences, 50), p95: nearestRank(differences, 95), p99: nearestRank(differences, 99), min: differences[0]!, max: differences.at(-1)! }
+      ? {
+          p50: percentileOfSorted(differences, 50),
+          p95: percentileOfSorted(differences, 95),
+          p99: percentileOfSorted(differences, 99),
+          min: differences[0]!,
+          max: differences.at(-1)!,
+        }
       : null,
     clean: oneWay.length === 0,
   };

@@ -44,10 +44,13 @@ describe('group commit with an asynchronous database', () => {
 describe('group commit with a window', () => {
   it('commits an idle caller at once, and gathers a busy stream into fewer commits', async () => {
     const batches: number[][] = [];
-    const add = groupCommit((items: number[]) => {
-      batches.push(items);
-      return items;
-    }, { windowMs: 5 });
+    const add = groupCommit(
+      (items: number[]) => {
+        batches.push(items);
+        return items;
+      },
+      { windowMs: 5 },
+    );
     await add(0);
     expect(batches).toEqual([[0]]);
     // Right after a commit, one call a millisecond for 20 ms: gathered, not one commit each.

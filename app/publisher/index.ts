@@ -13,11 +13,19 @@
 export { parseSecrets } from '../signature/standard-webhooks.ts';
 export type { BreakerPolicy } from './circuit-breaker.ts';
 export type { DeadLetterRow, OutboxRow } from './outbox-row.ts';
-export { createWebhookPublisher, DEFAULT_RETRY_POLICY, type EventInput, EventValidationError, type PublishResult, type WebhookPublisher, type WebhookPublisherOptions } from './publisher.ts';
+export {
+  createWebhookPublisher,
+  DEFAULT_RETRY_POLICY,
+  type EventInput,
+  EventValidationError,
+  type PublishResult,
+  type WebhookPublisher,
+  type WebhookPublisherOptions,
+} from './publisher.ts';
 export type { AttemptResult, RetryPolicy } from './retry-policy.ts';
 export type { OutboxStore } from './store/outbox-store.ts';
 export { postgresOutbox, type PostgresOutboxOptions } from './store/postgres-outbox.ts';
 export { sqliteOutbox, type SqliteOutboxOptions } from './store/sqlite-outbox.ts';
-export type { Transport, TransportMode, TransportName } from './transport.ts';
+export type { Transport, TransportMode, TransportPath } from './transport.ts';
 export { natsTransport, type NatsTransportOptions } from './transports/nats.ts';
 export { webhookTransport, type WebhookTransportOptions } from './transports/webhook.ts';

@@ -13,6 +13,7 @@ import { startInProcessGateway, startTestNats, type InProcessGateway, type TestN
 import { waitFor } from '../../harness/stack/wait.ts';
 import { parseSecrets } from '../signature/standard-webhooks.ts';
 import { createWebhookPublisher, sqliteOutbox, webhookTransport } from './index.ts';
+import { EVENT_BUS_LAYOUT } from '../bus/layout.ts';
 
 const secret = `whsec_${randomBytes(32).toString('base64')}`;
 const dir = mkdtempSync(path.join(tmpdir(), 'not-now-'));
@@ -24,7 +25,10 @@ let gateway: InProcessGateway;
 
 beforeAll(async () => {
   nats = await startTestNats(path.join(dir, 'nats'));
-  gateway = await startInProcessGateway({ nats, env: { WEBHOOK_SIGNATURE_SECRET: secret, WEBHOOK_RATE_LIMIT_ENABLED: 'true', WEBHOOK_RATE_LIMIT_PER_MINUTE: String(PER_MINUTE) } });
+  gateway = await startInProcessGateway({
+    nats,
+    env: { WEBHOOK_SIGNATURE_SECRET: secret, WEBHOOK_RATE_LIMIT_ENABLED: 'true', WEBHOOK_RATE_LIMIT_PER_MINUTE: String(PER_MINUTE) },
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -46,9 +50,12 @@ describe('429 is "not now"', () => {
     await publisher.start();
     try {
       await Promise.all(Array.from({ length: EVENTS }, (_, i) => publisher.publish(buddyEvent(i))));
-      await waitFor('the outbox to empty', async () => (await publisher.health()).outbox.depth === 0, { timeoutMs: 40_000, intervalMs: 200 });
+      await waitFor('the outbox to empty', async () => (await publisher.health()).outbox.depth === 0, {
+        timeoutMs: 40_000,
+        intervalMs: 200,
+      });
       expect(await publisher.deadLetters.list()).toEqual([]);
-      expect((await (await jetstreamManager(nats.nc)).streams.info('BUDDY_EVENTS')).state.messages).toBe(EVENTS);
+      expect((await (await jetstreamManager(nats.nc)).streams.info(EVENT_BUS_LAYOUT.stream)).state.messages).toBe(EVENTS);
       const limited = gateway.logLines.filter((l) => l.reason === 'rate_limited').length;
       expect(limited).toBeGreaterThan(0);
       // One line when the pause starts, not one per event told to wait.

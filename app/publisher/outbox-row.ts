@@ -16,7 +16,13 @@ export type OutboxRow = {
   nats_done_at: number | null;
 };
 
-export type DualPathRow = { id: string; webhook_at: number | null; nats_at: number | null; paths: 'both' | 'webhook_only' | 'nats_only'; completed_at: number };
+export type DualPathRow = {
+  id: string;
+  webhook_at: number | null;
+  nats_at: number | null;
+  paths: 'both' | 'webhook_only' | 'nats_only';
+  completed_at: number;
+};
 
 export type DeadLetterRow = {
   id: string;

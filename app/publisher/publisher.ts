@@ -14,7 +14,7 @@ import { createPublisherMetrics } from './metrics.ts';
 import type { DeadLetterRow, NewOutboxRow } from './outbox-row.ts';
 import { DEFAULT_JITTER, DEFAULT_MAX_RETRY_AFTER_MS, type RetryPolicy } from './retry-policy.ts';
 import type { OutboxCounts, OutboxStore } from './store/outbox-store.ts';
-import type { Transport, TransportMode, TransportName } from './transport.ts';
+import type { Transport, TransportMode, TransportPath } from './transport.ts';
 
 /** What an application publishes; the publisher fills in id, occurredAt, source and correlationId when absent. */
 export type EventInput = {
@@ -40,9 +40,9 @@ export class EventValidationError extends Error {
 
 export type WebhookPublisherOptions<Tx> = {
   store: OutboxStore<Tx>;
-  /** The ways out: usually one webhook transport; a NATS transport too while migrating. */
+  /** The ways out, one per path: usually the webhook transport; the NATS transport too while migrating. */
   transports: readonly Transport[];
-  /** Which transports deliver; by default every one given (both: the dual mode). */
+  /** The transport mode, read at every round; by default the paths of every transport given (both: dual). */
   transportMode?: () => TransportMode;
   retry?: Partial<RetryPolicy>;
   breaker?: Partial<BreakerPolicy>;
@@ -56,7 +56,12 @@ export type WebhookPublisherOptions<Tx> = {
 
 export type PublishResult = { id: string; duplicate: boolean; event: EventEnvelope };
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxRetries: 5, baseDelayMs: 1000, jitter: DEFAULT_JITTER, maxRetryAfterMs: DEFAULT_MAX_RETRY_AFTER_MS };
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxRetries: 5,
+  baseDelayMs: 1000,
+  jitter: DEFAULT_JITTER,
+  maxRetryAfterMs: DEFAULT_MAX_RETRY_AFTER_MS,
+};
 
 export type WebhookPublisher<Tx> = ReturnType<typeof createWebhookPublisher<Tx>>;
 
@@ -64,8 +69,8 @@ export function createWebhookPublisher<Tx>(options: WebhookPublisherOptions<Tx>)
   const { store } = options;
   const now = options.now ?? Date.now;
   const logger = options.logger ?? createLogger('publisher');
-  const byName: Partial<Record<TransportName, Transport>> = Object.fromEntries(options.transports.map((t) => [t.name, t]));
-  const defaultMode: TransportMode = byName.webhook && byName.nats ? 'dual' : byName.nats ? 'nats' : 'webhook';
+  const byPath: Partial<Record<TransportPath, Transport>> = Object.fromEntries(options.transports.map((t) => [t.path, t]));
+  const defaultMode: TransportMode = byPath.webhook && byPath.nats ? 'dual' : byPath.nats ? 'nats' : 'webhook';
   const transportMode = options.transportMode ?? (() => defaultMode);
   const retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const breaker = { ...DEFAULT_BREAKER_POLICY, ...options.breaker };
@@ -80,7 +85,7 @@ export function createWebhookPublisher<Tx>(options: WebhookPublisherOptions<Tx>)
   const metrics = createPublisherMetrics({
     counts: () => counts,
     transportMode,
-    circuitOpen: (t) => (loop ? loop.circuit(t) !== 'closed' : false),
+    circuitOpen: (path) => (loop ? loop.circuit(path) !== 'closed' : false),
     storeFileOk: () => fileGuard?.last().ok,
   });
 
@@ -104,7 +109,15 @@ export function createWebhookPublisher<Tx>(options: WebhookPublisherOptions<Tx>)
     if (!validation.ok) throw new EventValidationError(validation.failure);
     const event = validation.event;
     const trace = currentTraceHeaders();
-    return { event, row: { id: event.id, type: event.type, body: JSON.stringify(event), traceHeaders: Object.keys(trace).length ? JSON.stringify(trace) : null } };
+    return {
+      event,
+      row: {
+        id: event.id,
+        type: event.type,
+        body: JSON.stringify(event),
+        traceHeaders: Object.keys(trace).length ? JSON.stringify(trace) : null,
+      },
+    };
   }
 
   return {
@@ -122,11 +135,24 @@ export function createWebhookPublisher<Tx>(options: WebhookPublisherOptions<Tx>)
     },
     /** Starts delivering (releases the claims a previous run of this instance left behind). */
     async start(): Promise<void> {
-      if (fileGuard && !stopFileWatch) stopFileWatch = watchFile(fileGuard, { logger, what: 'outbox', consequence: 'new events are refused until a restart' });
+      if (fileGuard && !stopFileWatch)
+        stopFileWatch = watchFile(fileGuard, { logger, what: 'outbox', consequence: 'new events are refused until a restart' });
       if (loop || !delivery.enabled) return;
       const released = await store.releaseClaims(owner, now());
       if (released) logger.info({ released, instance: owner }, 'claims of the previous run released');
-      loop = startDeliveryLoop({ store, transports: byName, transportMode, retry, breaker, ...delivery, owner, metrics, logger, now, random: options.random });
+      loop = startDeliveryLoop({
+        store,
+        transports: byPath,
+        transportMode,
+        retry,
+        breaker,
+        ...delivery,
+        owner,
+        metrics,
+        logger,
+        now,
+        random: options.random,
+      });
       stopWatching = await store.watchCommits?.(() => loop?.wake());
       await refreshCounts();
       countTimer = setInterval(refreshCounts, 1000);
@@ -160,7 +186,8 @@ export function createWebhookPublisher<Tx>(options: WebhookPublisherOptions<Tx>)
         ok: storeFile?.ok ?? true,
         storeFile,
         delivery: loop ? 'enabled' : 'disabled',
-        transport: transportMode(),
+        mode: transportMode(),
+        /** By path. */
         circuits: { webhook: loop?.circuit('webhook') ?? 'closed', nats: loop?.circuit('nats') ?? 'closed' },
         outbox: { depth: counts.outbox },
         deadLetter: { depth: counts.deadLetter },

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelayMs, errorReason, isRetryableStatus, nextStep, parseRetryAfter, statusClass, type RetryPolicy } from './retry-policy.ts';
+import {
+  backoffDelayMs,
+  errorReason,
+  isRetryableStatus,
+  nextStep,
+  parseRetryAfter,
+  statusClass,
+  type RetryPolicy,
+} from './retry-policy.ts';
 
 const policy: RetryPolicy = { maxRetries: 5, baseDelayMs: 1000, jitter: 0.2, maxRetryAfterMs: 300_000 };
 const mid = () => 0.5; // no jitter
@@ -31,7 +39,11 @@ describe('backoff schedule', () => {
   });
 
   it('uses CSR_WEBHOOK_RETRY_ATTEMPTS=0 to mean a single attempt', () => {
-    expect(nextStep(1, { kind: 'timeout' }, { ...policy, maxRetries: 0 }, NOW, mid)).toEqual({ action: 'dead_letter', why: 'exhausted', reason: 'timeout' });
+    expect(nextStep(1, { kind: 'timeout' }, { ...policy, maxRetries: 0 }, NOW, mid)).toEqual({
+      action: 'dead_letter',
+      why: 'exhausted',
+      reason: 'timeout',
+    });
   });
 });
 
@@ -43,16 +55,24 @@ describe('which failures are retried', () => {
 
   it.each([400, 401, 403, 404, 409, 410, 413, 415, 422])('never retries %i', (status) => {
     expect(isRetryableStatus(status)).toBe(false);
-    expect(nextStep(1, { kind: 'response', status }, policy, NOW, mid)).toEqual({ action: 'dead_letter', why: 'rejected', reason: 'http_4xx' });
+    expect(nextStep(1, { kind: 'response', status }, policy, NOW, mid)).toEqual({
+      action: 'dead_letter',
+      why: 'rejected',
+      reason: 'http_4xx',
+    });
   });
 
   it('retries timeouts and connection errors', () => {
     expect(nextStep(1, { kind: 'timeout' }, policy, NOW, mid)).toMatchObject({ action: 'retry', reason: 'timeout' });
-    expect(nextStep(1, { kind: 'connection', message: 'ECONNREFUSED' }, policy, NOW, mid)).toMatchObject({ action: 'retry', reason: 'connection' });
+    expect(nextStep(1, { kind: 'connection', message: 'ECONNREFUSED' }, policy, NOW, mid)).toMatchObject({
+      action: 'retry',
+      reason: 'connection',
+    });
   });
 
   it('treats every 2xx as delivered', () => {
-    for (const status of [200, 201, 202, 204]) expect(nextStep(1, { kind: 'response', status }, policy, NOW, mid)).toEqual({ action: 'delivered' });
+    for (const status of [200, 201, 202, 204])
+      expect(nextStep(1, { kind: 'response', status }, policy, NOW, mid)).toEqual({ action: 'delivered' });
   });
 
   it('labels reasons and status classes as the metrics expect', () => {
@@ -75,8 +95,15 @@ describe('Retry-After', () => {
   });
 
   it('waits at least as long as the server asks', () => {
-    expect(nextStep(1, { kind: 'response', status: 503, retryAfter: '10' }, policy, NOW, mid)).toMatchObject({ action: 'retry', delayMs: 10_000 });
-    expect(nextStep(1, { kind: 'response', status: 429, retryAfter: '10' }, policy, NOW, mid)).toMatchObject({ action: 'retry', delayMs: 10_000, reason: 'http_429' });
+    expect(nextStep(1, { kind: 'response', status: 503, retryAfter: '10' }, policy, NOW, mid)).toMatchObject({
+      action: 'retry',
+      delayMs: 10_000,
+    });
+    expect(nextStep(1, { kind: 'response', status: 429, retryAfter: '10' }, policy, NOW, mid)).toMatchObject({
+      action: 'retry',
+      delayMs: 10_000,
+      reason: 'http_429',
+    });
   });
 
   it('never waits less than its own backoff', () => {

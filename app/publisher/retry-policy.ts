@@ -64,13 +64,7 @@ export function parseRetryAfter(value: string | null | undefined, nowMs: number)
   return Math.max(0, date - nowMs);
 }
 
-export function nextStep(
-  attempt: number,
-  result: AttemptResult,
-  policy: RetryPolicy,
-  nowMs: number,
-  random: () => number,
-): NextStep {
+export function nextStep(attempt: number, result: AttemptResult, policy: RetryPolicy, nowMs: number, random: () => number): NextStep {
   const reason = errorReason(result);
   if (!reason) return { action: 'delivered' };
   if (result.kind === 'response' && !isRetryableStatus(result.status)) return { action: 'dead_letter', why: 'rejected', reason };

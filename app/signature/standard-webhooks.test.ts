@@ -10,7 +10,12 @@ const body = JSON.stringify({ hello: 'world', n: 1 });
 const now = 1_750_000_000;
 
 function request(headers: Record<string, string>, payload = body) {
-  return { id: headers['webhook-id'], timestamp: headers['webhook-timestamp'], signature: headers['webhook-signature'], body: Buffer.from(payload) };
+  return {
+    id: headers['webhook-id'],
+    timestamp: headers['webhook-timestamp'],
+    signature: headers['webhook-signature'],
+    body: Buffer.from(payload),
+  };
 }
 
 describe('sign and verify', () => {
@@ -20,9 +25,12 @@ describe('sign and verify', () => {
 
   it('rejects a changed body, id or timestamp as a mismatch', () => {
     const headers = signatureHeaders(keys, id, now, body);
-    expect(verify(keys, request(headers, body + ' '), now)).toMatchObject({ ok: false, reason: 'mismatch' });
+    expect(verify(keys, request(headers, `${body} `), now)).toMatchObject({ ok: false, reason: 'mismatch' });
     expect(verify(keys, request({ ...headers, 'webhook-id': 'other' }), now)).toMatchObject({ ok: false, reason: 'mismatch' });
-    expect(verify(keys, request({ ...headers, 'webhook-timestamp': String(now + 1) }), now)).toMatchObject({ ok: false, reason: 'mismatch' });
+    expect(verify(keys, request({ ...headers, 'webhook-timestamp': String(now + 1) }), now)).toMatchObject({
+      ok: false,
+      reason: 'mismatch',
+    });
   });
 
   it('rejects a signature made with another secret', () => {
@@ -41,7 +49,10 @@ describe('sign and verify', () => {
     ['bad base64', 'v1,@@@'],
     ['only unknown versions', 'v9,abcd'],
   ])('rejects a malformed signature (%s)', (_name, signature) => {
-    expect(verify(keys, { id, timestamp: String(now), signature, body: Buffer.from(body) }, now)).toMatchObject({ ok: false, reason: 'malformed' });
+    expect(verify(keys, { id, timestamp: String(now), signature, body: Buffer.from(body) }, now)).toMatchObject({
+      ok: false,
+      reason: 'malformed',
+    });
   });
 
   it('rejects a non-numeric timestamp as malformed', () => {
@@ -96,7 +107,7 @@ describe('interoperability with the standardwebhooks package', () => {
 
   it('their verify rejects our signature over a different body', () => {
     const headers = signatureHeaders(keys, id, nowSeconds, body);
-    expect(() => wh.verify(body + 'x', headers)).toThrow();
+    expect(() => wh.verify(`${body}x`, headers)).toThrow();
   });
 
   it('their verify accepts our rotation header with the matching key second', () => {
@@ -118,11 +129,22 @@ describe('secrets', () => {
 describe('headers first, body second', () => {
   it('checks presence, form and the window without the body, then the HMAC with it', () => {
     const headers = signatureHeaders(keys, id, now, body);
-    const checked = checkSignatureHeaders({ id: headers['webhook-id'], timestamp: headers['webhook-timestamp'], signature: headers['webhook-signature'] }, now);
+    const checked = checkSignatureHeaders(
+      { id: headers['webhook-id'], timestamp: headers['webhook-timestamp'], signature: headers['webhook-signature'] },
+      now,
+    );
     if (!checked.ok) throw new Error('expected the headers to pass');
     expect(verifyBody(keys, checked.headers, Buffer.from(body))).toEqual({ ok: true });
-    expect(verifyBody(keys, checked.headers, Buffer.from(body + ' '))).toMatchObject({ ok: false, reason: 'mismatch' });
-    expect(checkSignatureHeaders({ ...headers, id: undefined, timestamp: headers['webhook-timestamp'], signature: headers['webhook-signature'] }, now)).toMatchObject({ ok: false, reason: 'missing' });
-    expect(checkSignatureHeaders({ id, timestamp: String(now - 301), signature: headers['webhook-signature'] }, now)).toMatchObject({ ok: false, reason: 'expired' });
+    expect(verifyBody(keys, checked.headers, Buffer.from(`${body} `))).toMatchObject({ ok: false, reason: 'mismatch' });
+    expect(
+      checkSignatureHeaders(
+        { ...headers, id: undefined, timestamp: headers['webhook-timestamp'], signature: headers['webhook-signature'] },
+        now,
+      ),
+    ).toMatchObject({ ok: false, reason: 'missing' });
+    expect(checkSignatureHeaders({ id, timestamp: String(now - 301), signature: headers['webhook-signature'] }, now)).toMatchObject({
+      ok: false,
+      reason: 'expired',
+    });
   });
 });

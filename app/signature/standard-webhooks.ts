@@ -34,7 +34,10 @@ export function decodeSecret(secret: string): Buffer {
  * KeyObjects once, here: importing raw key bytes on every HMAC cost the gateway 7 % of its CPU.
  */
 export function parseSecrets(value: string): KeyObject[] {
-  return value.split(/\s+/).filter(Boolean).map((s) => createSecretKey(decodeSecret(s)));
+  return value
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((s) => createSecretKey(decodeSecret(s)));
 }
 
 function hmac(key: KeyObject, id: string, timestamp: number | string, body: string | Buffer): Buffer {

@@ -79,7 +79,10 @@ export function guardFile(file: string): FileGuard {
  * Checks every `intervalMs`, so the gauge and the log follow even when nothing writes or asks, and
  * logs each change: an error when the file goes, a warning if it comes back. Returns the stop function.
  */
-export function watchFile(guard: FileGuard, options: { logger: Logger; what: string; consequence: string; intervalMs?: number }): () => void {
+export function watchFile(
+  guard: FileGuard,
+  options: { logger: Logger; what: string; consequence: string; intervalMs?: number },
+): () => void {
   const { logger, what, consequence } = options;
   const unsubscribe = guard.onChange((check) => {
     if (check.ok) logger.warn({ file: guard.file }, `${what} file is back at its path`);

@@ -37,7 +37,11 @@ export function openDurableDatabase(file: string, options: { makePrivate?: boole
   } catch (err) {
     if (db?.isOpen) db.close();
     const { message, errcode } = err as Error & { errcode?: number };
-    throw new DatabaseFileError(errcode !== undefined && CORRUPTION_CODES.has(errcode) ? 'database_corrupt' : 'database_unopenable', file, message);
+    throw new DatabaseFileError(
+      errcode !== undefined && CORRUPTION_CODES.has(errcode) ? 'database_corrupt' : 'database_unopenable',
+      file,
+      message,
+    );
   }
 }
 
@@ -48,7 +52,10 @@ export function openDurableDatabase(file: string, options: { makePrivate?: boole
 export function assertDatabaseIntact(db: DatabaseSync, file: string): void {
   let lines: string[];
   try {
-    lines = db.prepare('PRAGMA quick_check').all().flatMap((row) => String(Object.values(row)[0]).split('\n'));
+    lines = db
+      .prepare('PRAGMA quick_check')
+      .all()
+      .flatMap((row) => String(Object.values(row)[0]).split('\n'));
   } catch (err) {
     throw new DatabaseFileError('database_corrupt', file, `PRAGMA quick_check failed: ${(err as Error).message}`);
   }

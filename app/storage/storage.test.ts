@@ -1,6 +1,18 @@
 // Data at rest: private modes, PRAGMA quick_check at open, and the check that the open file is still
 // the one at its path. Real files, real SQLite; the decisions are tested as tables.
-import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -33,7 +45,10 @@ function corruptPage(file: string, page: number): void {
 async function realOutbox(dir: string): Promise<string> {
   const file = path.join(dir, 'outbox.sqlite');
   const store = sqliteOutbox({ database: file });
-  await store.insert(Array.from({ length: 300 }, (_, i) => row(i)), 0);
+  await store.insert(
+    Array.from({ length: 300 }, (_, i) => row(i)),
+    0,
+  );
   await store.close();
   return file;
 }
@@ -91,8 +106,16 @@ describe('private modes', () => {
 describe('PRAGMA quick_check at start-up', () => {
   it.each([
     ['ok', ['ok'], undefined],
-    ['one problem under the database header', ['*** in database main ***', 'Tree 2 page 2: btreeInitPage() returns error code 11'], 'Tree 2 page 2: btreeInitPage() returns error code 11'],
-    ['several problems', ['*** in database main ***', 'Page 5: never used', 'Page 6: never used', 'Page 7: never used'], 'Page 5: never used (and 2 more)'],
+    [
+      'one problem under the database header',
+      ['*** in database main ***', 'Tree 2 page 2: btreeInitPage() returns error code 11'],
+      'Tree 2 page 2: btreeInitPage() returns error code 11',
+    ],
+    [
+      'several problems',
+      ['*** in database main ***', 'Page 5: never used', 'Page 6: never used', 'Page 7: never used'],
+      'Page 5: never used (and 2 more)',
+    ],
     ['no rows at all', [], 'no answer'],
   ])('%s', (_what, lines, expected) => {
     expect(summarizeQuickCheck(lines)).toBe(expected);
@@ -118,7 +141,8 @@ describe('PRAGMA quick_check at start-up', () => {
     const file = path.join(tmp(), 'inbox.sqlite');
     const inbox = openInbox(file, schemas);
     inbox.batch(() => {
-      for (let i = 0; i < 200; i++) inbox.handleOnce('journey', buddyEnvelope(i) as EventEnvelope, { deliveryCount: 1, streamSeq: i }, 0, () => undefined);
+      for (let i = 0; i < 200; i++)
+        inbox.handleOnce('journey', buddyEnvelope(i) as EventEnvelope, { deliveryCount: 1, streamSeq: i }, 0, () => undefined);
     });
     inbox.close();
     corruptPage(file, 2);
@@ -178,9 +202,11 @@ describe('the open file is still the file at its path', () => {
     expect(inbox.batch(() => inbox.handleOnce('journey', event, { deliveryCount: 1, streamSeq: 1 }, 0, () => undefined))).toBe('handled');
     renameSync(file, `${file}.moved`);
     writeFileSync(file, '');
-    expect(() => inbox.batch(() => inbox.handleOnce('journey', buddyEnvelope(2) as EventEnvelope, { deliveryCount: 1, streamSeq: 2 }, 0, () => undefined))).toThrow(
-      expect.objectContaining({ reason: 'database_file_replaced' }),
-    );
+    expect(() =>
+      inbox.batch(() =>
+        inbox.handleOnce('journey', buddyEnvelope(2) as EventEnvelope, { deliveryCount: 1, streamSeq: 2 }, 0, () => undefined),
+      ),
+    ).toThrow(expect.objectContaining({ reason: 'database_file_replaced' }));
     inbox.close();
   });
 });

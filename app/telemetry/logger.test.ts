@@ -18,7 +18,11 @@ function capture() {
 
 describe('log redaction', () => {
   // body-parser keeps the raw text of a body it could not parse on the error it throws.
-  const parseError = Object.assign(new SyntaxError('Unexpected token'), { type: 'entity.parse.failed', status: 400, body: `{"note":"${MARKER}"` });
+  const parseError = Object.assign(new SyntaxError('Unexpected token'), {
+    type: 'entity.parse.failed',
+    status: 400,
+    body: `{"note":"${MARKER}"`,
+  });
   it.each<[string, Record<string, unknown>]>([
     ['a body field', { body: MARKER }],
     ['a raw body', { rawBody: Buffer.from(MARKER).toString() }],
@@ -36,7 +40,10 @@ describe('log redaction', () => {
 
   it('keeps what an operator needs: ids, reasons, sizes', () => {
     const { logger, lines } = capture();
-    logger.warn({ event: { id: 'e-1', type: 'buddy.checkin.completed' }, reason: 'malformed_json', body_bytes: 12, json_error_position: 3 }, 'request failed');
+    logger.warn(
+      { event: { id: 'e-1', type: 'buddy.checkin.completed' }, reason: 'malformed_json', body_bytes: 12, json_error_position: 3 },
+      'request failed',
+    );
     expect(JSON.parse(lines[0]!)).toMatchObject({ event: { id: 'e-1' }, reason: 'malformed_json', body_bytes: 12, json_error_position: 3 });
   });
 });

@@ -20,29 +20,25 @@ export type MetricDefinition = {
 
 // Resolves 5 ms at the bottom, puts a boundary exactly on the 2 s SLO threshold,
 // and still distinguishes a 30 s timeout from a 10 s one at the top.
-export const LATENCY_BUCKETS_SECONDS = [
-  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60,
-] as const;
+export const LATENCY_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60] as const;
 
 // Lag and end-to-end latency include retry backoff (up to ~31 s) and outages, so they reach further.
-export const LAG_BUCKETS_SECONDS = [
-  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600,
-] as const;
+export const LAG_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600] as const;
 
 export const METRICS = {
   publisherEvents: {
     name: 'webhook_publisher_events_total',
     kind: 'counter',
     services: ['publisher'],
-    help: 'Events that left the outbox, by final outcome (delivered or dead_lettered) and transport (webhook, dual or nats).',
-    labels: ['event_type', 'outcome', 'transport'],
+    help: 'Events that left the outbox, by final outcome (delivered or dead_lettered) and the transport mode they left in (webhook, dual or nats).',
+    labels: ['event_type', 'outcome', 'mode'],
   },
   publisherAttemptDuration: {
     name: 'webhook_publisher_attempt_duration_seconds',
     kind: 'histogram',
     services: ['publisher'],
-    help: 'Duration of one delivery attempt (webhook POST or JetStream publish).',
-    labels: ['event_type', 'status_class', 'transport'],
+    help: 'Duration of one delivery attempt, by transport path (webhook: the POST to the gateway; nats: the JetStream publish).',
+    labels: ['event_type', 'status_class', 'path'],
     unit: 's',
     buckets: LATENCY_BUCKETS_SECONDS,
   },
@@ -50,15 +46,15 @@ export const METRICS = {
     name: 'webhook_publisher_delivery_errors_total',
     kind: 'counter',
     services: ['publisher'],
-    help: 'Failed delivery attempts, by reason and transport.',
-    labels: ['event_type', 'reason', 'transport'],
+    help: 'Failed delivery attempts, by reason and transport path (webhook or nats).',
+    labels: ['event_type', 'reason', 'path'],
   },
   publisherRetries: {
     name: 'webhook_publisher_retries_total',
     kind: 'counter',
     services: ['publisher'],
-    help: 'Retries scheduled after a failed delivery attempt, by the transport that failed.',
-    labels: ['event_type', 'transport'],
+    help: 'Retries scheduled after a failed delivery attempt, by the transport path that failed (webhook or nats).',
+    labels: ['event_type', 'path'],
   },
   publisherQueueDepth: {
     name: 'webhook_publisher_queue_depth',
@@ -86,21 +82,21 @@ export const METRICS = {
     name: 'webhook_publisher_transport',
     kind: 'gauge',
     services: ['publisher'],
-    help: '1 for the transport the publisher delivers through now (webhook, dual or nats), 0 for the others.',
-    labels: ['transport'],
+    help: '1 for the transport mode the publisher delivers in now (webhook, dual or nats), 0 for the others.',
+    labels: ['mode'],
   },
   publisherCircuitOpen: {
     name: 'webhook_publisher_circuit_open',
     kind: 'gauge',
     services: ['publisher'],
-    help: '1 while the circuit breaker of a transport (webhook or nats) is open or probing: delivery through it is paused and events keep their attempts.',
-    labels: ['transport'],
+    help: '1 while the circuit breaker of a transport path (webhook or nats) is open or probing: delivery through it is paused and events keep their attempts.',
+    labels: ['path'],
   },
   publisherSigningEnabled: {
     name: 'webhook_publisher_signing_enabled',
     kind: 'gauge',
     services: ['publisher'],
-    help: '1 when the webhook transport signs its requests (CSR_WEBHOOK_SECRET set); 0 when it sends them unsigned.',
+    help: '1 when the webhook path signs its requests (CSR_WEBHOOK_SECRET set); 0 when it sends them unsigned.',
     labels: [],
   },
   publisherDualPathEvents: {
@@ -118,7 +114,7 @@ export const METRICS = {
     labels: ['faster'],
     unit: 's',
     buckets: LATENCY_BUCKETS_SECONDS,
-    onlyWhen: 'the publisher runs in dual transport',
+    onlyWhen: 'the publisher runs in the dual transport mode',
   },
   publisherRequestsRejected: {
     name: 'webhook_publisher_requests_rejected_total',

@@ -52,7 +52,13 @@ export async function startTelemetry(options: TelemetryOptions): Promise<void> {
   if (tracesExported(options)) {
     const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
     // OTEL_TRACES_SAMPLER is not read here: parent-based, always on, as the SDK's default.
-    tracerProvider = new TracerProvider({ resource, spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter() })] });
+    // sdk-trace 3 no longer reads OTEL_BSP_SCHEDULE_DELAY itself; the variable keeps its usual meaning here.
+    const scheduledDelayMillis = Number(process.env.OTEL_BSP_SCHEDULE_DELAY) || undefined;
+    const processor = new BatchSpanProcessor({
+      exporter: new OTLPTraceExporter(),
+      ...(scheduledDelayMillis ? { scheduledDelayMillis } : {}),
+    });
+    tracerProvider = new TracerProvider({ resource, spanProcessors: [processor] });
     trace.setGlobalTracerProvider(tracerProvider);
     stopInstrumentations = await startTraceInstrumentations();
   } else {

@@ -2,7 +2,8 @@
 import { parseArgs } from 'node:util';
 import { startConsole } from './server.ts';
 
-const USAGE = 'usage: npm run console -- --prometheus-url URL [--alertmanager-url URL] [--port 9300] [--host 127.0.0.1] [--rate-interval 1m]';
+const USAGE =
+  'usage: npm run console -- --prometheus-url URL [--alertmanager-url URL] [--port 9300] [--host 127.0.0.1] [--rate-interval 1m]';
 const { values } = parseArgs({
   options: {
     'prometheus-url': { type: 'string' },
@@ -18,13 +19,23 @@ if (values.help || !values['prometheus-url']) {
   process.exit(values.help ? 0 : 2);
 }
 try {
-  const c = await startConsole({ prometheusUrl: values['prometheus-url'], alertmanagerUrl: values['alertmanager-url'], port: Number(values.port), host: values.host, rateInterval: values['rate-interval'] });
-  console.log(`console: ${c.url} (Prometheus ${values['prometheus-url']}${values['alertmanager-url'] ? `, Alertmanager ${values['alertmanager-url']}` : ''})`);
+  const c = await startConsole({
+    prometheusUrl: values['prometheus-url'],
+    alertmanagerUrl: values['alertmanager-url'],
+    port: Number(values.port),
+    host: values.host,
+    rateInterval: values['rate-interval'],
+  });
+  console.log(
+    `console: ${c.url} (Prometheus ${values['prometheus-url']}${values['alertmanager-url'] ? `, Alertmanager ${values['alertmanager-url']}` : ''})`,
+  );
   const stop = () => c.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 } catch (err) {
   const code = (err as { code?: string }).code;
-  console.error(code === 'EADDRINUSE' ? `console: port ${values.port} is in use; pass --port <free port>` : `console: ${(err as Error).message}`);
+  console.error(
+    code === 'EADDRINUSE' ? `console: port ${values.port} is in use; pass --port <free port>` : `console: ${(err as Error).message}`,
+  );
   process.exit(1);
 }

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { REPO_ROOT } from '../../harness/stack/service.ts';
+import { REPO_ROOT } from '../../observability/repo-root.ts';
 import { DASHBOARD_FILES as DASHBOARDS } from '../catalog.ts';
 
 const PAGE_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'page');
@@ -29,7 +29,15 @@ async function proxy(target: string, res: import('node:http').ServerResponse) {
     res.end(Buffer.from(await upstream.arrayBuffer()));
   } catch (err) {
     res.writeHead(502, { 'content-type': 'application/problem+json' });
-    res.end(JSON.stringify({ type: 'urn:webhook-event-bus:problem:upstream_unreachable', title: 'Upstream unreachable', status: 502, reason: 'upstream_unreachable', detail: `${new URL(target).origin}: ${(err as Error).message}` }));
+    res.end(
+      JSON.stringify({
+        type: 'urn:webhook-event-bus:problem:upstream_unreachable',
+        title: 'Upstream unreachable',
+        status: 502,
+        reason: 'upstream_unreachable',
+        detail: `${new URL(target).origin}: ${(err as Error).message}`,
+      }),
+    );
   }
 }
 
@@ -46,7 +54,14 @@ export async function startConsole(options: ConsoleOptions): Promise<Console> {
     }
     if (url.pathname === '/api/config') {
       res.writeHead(200, { 'content-type': 'application/json' });
-      return void res.end(JSON.stringify({ prometheusUrl: prometheus, alertmanagerUrl: alertmanager ?? null, rateInterval: options.rateInterval ?? '1m', dashboards: DASHBOARDS.map((d) => d.uid) }));
+      return void res.end(
+        JSON.stringify({
+          prometheusUrl: prometheus,
+          alertmanagerUrl: alertmanager ?? null,
+          rateInterval: options.rateInterval ?? '1m',
+          dashboards: DASHBOARDS.map((d) => d.uid),
+        }),
+      );
     }
     const dashboard = /^\/api\/dashboards\/([\w-]+)$/.exec(url.pathname);
     if (dashboard) {

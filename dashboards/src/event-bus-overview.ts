@@ -2,7 +2,7 @@
 // publisher attempt latency, consumer backlog, event types, alerts and the safety switches. Panel ids are stable: alert
 // annotations link to them (alerts/event-bus.rules.yml, ?viewPanel=N).
 import { DashboardBuilder, DatasourceVariableBuilder, DashboardLinkBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
-import { RUNBOOK_BASE_URL } from '../../alerts/conventions.ts';
+import { RUNBOOK_BASE_URL } from '../../observability/conventions.ts';
 import { stat, table, timeseries } from './panels.ts';
 
 export const OVERVIEW_UID = 'event-bus-overview';
@@ -35,10 +35,18 @@ export function eventBusOverview() {
         grid: { x: 0, y: 0, w: 12, h: 8 },
         min: 0,
         targets: [
-          { refId: 'A', expr: `sum(rate(http_server_request_duration_seconds_count{job="webhook-publisher", http_route="/events", http_response_status_code="202"}${RATE}))`, legend: 'published' },
+          {
+            refId: 'A',
+            expr: `sum(rate(http_server_request_duration_seconds_count{job="webhook-publisher", http_route="/events", http_response_status_code="202"}${RATE}))`,
+            legend: 'published',
+          },
           { refId: 'B', expr: `sum(rate(webhook_gateway_events_received_total${RATE}))`, legend: 'received' },
           { refId: 'C', expr: `sum(rate(webhook_gateway_events_received_total{${ACCEPTED}}${RATE}))`, legend: 'accepted' },
-          { refId: 'D', expr: `sum by (consumer) (rate(event_consumer_events_processed_total{outcome="handled"}${RATE}))`, legend: 'consumed by {{consumer}}' },
+          {
+            refId: 'D',
+            expr: `sum by (consumer) (rate(event_consumer_events_processed_total{outcome="handled"}${RATE}))`,
+            legend: 'consumed by {{consumer}}',
+          },
         ],
       }),
     )
@@ -63,7 +71,11 @@ export function eventBusOverview() {
         min: 0,
         targets: [
           { refId: 'A', expr: `sum by (reason) (rate(webhook_gateway_errors_total${RATE}))`, legend: 'gateway 5xx: {{reason}}' },
-          { refId: 'B', expr: `sum by (reason) (rate(webhook_gateway_bus_publish_errors_total${RATE}))`, legend: 'bus publish: {{reason}}' },
+          {
+            refId: 'B',
+            expr: `sum by (reason) (rate(webhook_gateway_bus_publish_errors_total${RATE}))`,
+            legend: 'bus publish: {{reason}}',
+          },
           { refId: 'C', expr: `sum by (reason) (rate(webhook_gateway_signature_failures_total${RATE}))`, legend: 'signature: {{reason}}' },
           { refId: 'D', expr: `sum by (reason) (rate(webhook_publisher_delivery_errors_total${RATE}))`, legend: 'delivery: {{reason}}' },
         ],
@@ -105,8 +117,16 @@ export function eventBusOverview() {
         grid: { x: 12, y: 16, w: 12, h: 8 },
         min: 0,
         targets: [
-          { refId: 'A', expr: `histogram_quantile(0.95, sum by (le) (rate(webhook_gateway_event_lag_seconds_bucket${RATE})))`, legend: 'gateway event lag p95' },
-          { refId: 'B', expr: `histogram_quantile(0.95, sum by (le, consumer) (rate(event_consumer_end_to_end_latency_seconds_bucket${RATE})))`, legend: 'end to end p95: {{consumer}}' },
+          {
+            refId: 'A',
+            expr: `histogram_quantile(0.95, sum by (le) (rate(webhook_gateway_event_lag_seconds_bucket${RATE})))`,
+            legend: 'gateway event lag p95',
+          },
+          {
+            refId: 'B',
+            expr: `histogram_quantile(0.95, sum by (le, consumer) (rate(event_consumer_end_to_end_latency_seconds_bucket${RATE})))`,
+            legend: 'end to end p95: {{consumer}}',
+          },
         ],
       }),
     )
@@ -128,7 +148,9 @@ export function eventBusOverview() {
         description: 'Prometheus scrape status of every service, and whether the gateway and consumers are connected to NATS.',
         unit: 'none',
         grid: { x: 8, y: 24, w: 8, h: 7 },
-        mappings: [{ type: 'value' as never, options: { '0': { text: 'DOWN', color: 'red' }, '1': { text: 'UP', color: 'green' } } } as never],
+        mappings: [
+          { type: 'value' as never, options: { '0': { text: 'DOWN', color: 'red' }, '1': { text: 'UP', color: 'green' } } } as never,
+        ],
         targets: [
           { refId: 'A', expr: 'min by (job) (up{job=~"webhook-gateway|webhook-publisher|event-consumer"})', legend: '{{job}}' },
           { refId: 'B', expr: 'min by (job) (event_bus_nats_connected)', legend: 'NATS from {{job}}' },
@@ -143,7 +165,13 @@ export function eventBusOverview() {
         unit: 'ops',
         grid: { x: 16, y: 24, w: 8, h: 7 },
         min: 0,
-        targets: [{ refId: 'A', expr: `sum by (event_type) (rate(webhook_gateway_events_received_total{outcome="accepted"}${RATE}))`, legend: '{{event_type}}' }],
+        targets: [
+          {
+            refId: 'A',
+            expr: `sum by (event_type) (rate(webhook_gateway_events_received_total{outcome="accepted"}${RATE}))`,
+            legend: '{{event_type}}',
+          },
+        ],
       }),
     )
     .withPanel(
@@ -160,19 +188,22 @@ export function eventBusOverview() {
     .withPanel(
       stat({
         id: 11,
-        title: 'Publisher transport',
+        title: 'Publisher transport mode',
         description: 'How the publisher delivers now: webhook (Phase 1), dual (both ways), or nats (Phase 2). See runbooks/migration.',
         unit: 'none',
         grid: { x: 0, y: 38, w: 8, h: 7 },
-        mappings: [{ type: 'value' as never, options: { '0': { text: 'off', color: 'text' }, '1': { text: 'ACTIVE', color: 'blue' } } } as never],
-        targets: [{ refId: 'A', expr: 'max by (transport) (webhook_publisher_transport)', legend: '{{transport}}' }],
+        mappings: [
+          { type: 'value' as never, options: { '0': { text: 'off', color: 'text' }, '1': { text: 'ACTIVE', color: 'blue' } } } as never,
+        ],
+        targets: [{ refId: 'A', expr: 'max by (mode) (webhook_publisher_transport)', legend: '{{mode}}' }],
       }),
     )
     .withPanel(
       timeseries({
         id: 12,
         title: 'Dual-publish comparison',
-        description: 'In dual mode: the share of events that arrived through one path only (must be 0 before a cutover), and how much later the slower path acknowledged (p95).',
+        description:
+          'In dual mode: the share of events that arrived through one path only (must be 0 before a cutover), and how much later the slower path acknowledged (p95).',
         unit: 'percentunit',
         grid: { x: 8, y: 38, w: 16, h: 7 },
         min: 0,
@@ -192,7 +223,9 @@ export function eventBusOverview() {
         unit: 'none',
         grid: { x: 0, y: 45, w: 24, h: 6 },
         // Every series reads as a yes/no question whose safe answer is yes.
-        mappings: [{ type: 'value' as never, options: { '0': { text: 'NO', color: 'red' }, '1': { text: 'YES', color: 'green' } } } as never],
+        mappings: [
+          { type: 'value' as never, options: { '0': { text: 'NO', color: 'red' }, '1': { text: 'YES', color: 'green' } } } as never,
+        ],
         targets: [
           { refId: 'A', expr: 'min(webhook_gateway_signature_validation_enabled)', legend: 'gateway verifies signatures?' },
           { refId: 'B', expr: 'min(webhook_publisher_signing_enabled)', legend: 'publisher signs?' },

@@ -1,6 +1,11 @@
 // SLO Overview: per SLO, the budget left, the burn rates the alerts use, and the SLI over the window,
 // all from the recording rules generated in slo/event-bus-slo.rules.yml.
-import { DashboardBuilder, DatasourceVariableBuilder, QueryVariableBuilder, DashboardLinkBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import {
+  DashboardBuilder,
+  DatasourceVariableBuilder,
+  QueryVariableBuilder,
+  DashboardLinkBuilder,
+} from '@grafana/grafana-foundation-sdk/dashboard';
 import { DATASOURCE, stat, timeseries } from './panels.ts';
 
 export const SLO_UID = 'event-bus-slo';
@@ -50,11 +55,16 @@ export function eventBusSlo() {
       timeseries({
         id: 3,
         title: 'Burn rate',
-        description: 'Error ratio over the budget. 1x spends the budget exactly in 30 days; pages at 14.4x (1h) and 6x (6h), tickets at 3x (1d) and 1x (3d).',
+        description:
+          'Error ratio over the budget. 1x spends the budget exactly in 30 days; pages at 14.4x (1h) and 6x (6h), tickets at 3x (1d) and 1x (3d).',
         unit: 'suffix:x',
         grid: { x: 0, y: 6, w: 12, h: 9 },
         min: 0,
-        targets: ['1h', '6h', '1d', '3d'].map((w, i) => ({ refId: 'ABCD'[i]!, expr: `slo:burn_rate:ratio_rate${w}{${SLO}}`, legend: `{{slo}} ${w}` })),
+        targets: ['1h', '6h', '1d', '3d'].map((w, i) => ({
+          refId: 'ABCD'[i]!,
+          expr: `slo:burn_rate:ratio_rate${w}{${SLO}}`,
+          legend: `{{slo}} ${w}`,
+        })),
       }),
     )
     .withPanel(

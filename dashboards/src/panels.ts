@@ -21,7 +21,15 @@ function query(t: Target) {
 }
 
 export function timeseries(p: Common & { min?: number; max?: number; unitByRefId?: Record<string, string>; thresholdLine?: number }) {
-  const panel = new TimeseriesBuilder().id(p.id).title(p.title).description(p.description).unit(p.unit).gridPos(p.grid).datasource(DATASOURCE).lineWidth(1).fillOpacity(10);
+  const panel = new TimeseriesBuilder()
+    .id(p.id)
+    .title(p.title)
+    .description(p.description)
+    .unit(p.unit)
+    .gridPos(p.grid)
+    .datasource(DATASOURCE)
+    .lineWidth(1)
+    .fillOpacity(10);
   if (p.min !== undefined) panel.min(p.min);
   if (p.max !== undefined) panel.max(p.max);
   for (const [refId, unit] of Object.entries(p.unitByRefId ?? {})) panel.overrideByQuery(refId, [{ id: 'unit', value: unit }]);
@@ -46,7 +54,15 @@ export function stat(p: Common & { mappings?: ValueMapping[] }) {
 /** Panel links (in the panel header), e.g. to the runbook index. */
 export function table(p: Common & { links?: { title: string; url: string }[] }) {
   const panel = new TableBuilder().id(p.id).title(p.title).description(p.description).unit(p.unit).gridPos(p.grid).datasource(DATASOURCE);
-  if (p.links) panel.links(p.links.map((l) => new DashboardLinkBuilder(l.title).type('link' as never).url(l.url).targetBlank(true)));
+  if (p.links)
+    panel.links(
+      p.links.map((l) =>
+        new DashboardLinkBuilder(l.title)
+          .type('link' as never)
+          .url(l.url)
+          .targetBlank(true),
+      ),
+    );
   for (const t of p.targets) panel.withTarget(query(t));
   return panel;
 }

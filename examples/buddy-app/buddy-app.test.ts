@@ -7,13 +7,22 @@ import { DatabaseSync } from 'node:sqlite';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSUMER_NAMES } from '../../app/consumer/handlers/index.ts';
-import { createWebhookPublisher, EventValidationError, type OutboxStore, parseSecrets, postgresOutbox, sqliteOutbox, webhookTransport } from 'webhook-event-bus/publisher';
-import { readDeliveryLog } from '../../harness/history/consumer-log.ts';
+import {
+  createWebhookPublisher,
+  EventValidationError,
+  type OutboxStore,
+  parseSecrets,
+  postgresOutbox,
+  sqliteOutbox,
+  webhookTransport,
+} from 'webhook-event-bus/publisher';
+import { readDeliveryLog } from '../../harness/inbox-reader/consumer-log.ts';
 import { startEventBusNats, type EventBusNats } from '../../harness/stack/event-bus-nats.ts';
 import { type PostgresServer, startPostgres } from '../../harness/stack/postgres.ts';
 import { type Service, startService } from '../../harness/stack/service.ts';
 import { sleep, waitFor } from '../../harness/stack/wait.ts';
 import { newMatch, postgresMatches, sqliteMatches } from './matches.ts';
+import { DEFAULT_WEBHOOK_ENDPOINT } from '../../app/gateway/config.ts';
 
 const secret = `whsec_${Buffer.alloc(32, 9).toString('base64')}`;
 const dir = mkdtempSync(path.join(tmpdir(), 'buddy-app-'));
@@ -27,7 +36,10 @@ let pool: pg.Pool;
 beforeAll(async () => {
   nats = await startEventBusNats({ dir: path.join(dir, 'nats') });
   const logDir = path.join(dir, 'logs');
-  gateway = await startService('gateway', { logDir, env: { ...nats.env('gateway'), WEBHOOK_SIGNATURE_VALIDATION_ENABLED: 'true', WEBHOOK_SIGNATURE_SECRET: secret } });
+  gateway = await startService('gateway', {
+    logDir,
+    env: { ...nats.env('gateway'), WEBHOOK_SIGNATURE_VALIDATION_ENABLED: 'true', WEBHOOK_SIGNATURE_SECRET: secret },
+  });
   consumer = await startService('consumer', { logDir, env: { ...nats.env('consumer'), CONSUMER_DB_PATH: consumerDb } });
   postgres = await startPostgres({ dir: path.join(dir, 'postgres'), fsync: false });
   pool = new pg.Pool({ connectionString: postgres.url, max: 8 });
@@ -42,10 +54,10 @@ afterAll(async () => {
 });
 
 const handled = (eventId: string) => readDeliveryLog(consumerDb).filter((r) => r.event_id === eventId && r.outcome === 'handled');
-const publisherFor = <Tx,>(store: OutboxStore<Tx>) =>
+const publisherFor = <Tx>(store: OutboxStore<Tx>) =>
   createWebhookPublisher({
     store,
-    transports: [webhookTransport({ urls: [`${gateway.url}/webhooks/buddy-events`], keys: parseSecrets(secret), timeoutMs: 2000 })],
+    transports: [webhookTransport({ urls: [`${gateway.url}${DEFAULT_WEBHOOK_ENDPOINT}`], keys: parseSecrets(secret), timeoutMs: 2000 })],
     retry: { baseDelayMs: 100 },
     breaker: { maxProbeIntervalMs: 1000 },
     delivery: { pollIntervalMs: 50 },
@@ -84,7 +96,11 @@ describe.each(setups)('the Buddy app on %s', (_name, setup) => {
       });
       await expect(failing).rejects.toThrow('payment check failed');
       const committedId = await matches.create(newMatch());
-      await waitFor('every consumer to handle the committed event', () => CONSUMER_NAMES.every((c) => handled(committedId).some((r) => r.consumer === c)), { timeoutMs: 20_000 });
+      await waitFor(
+        'every consumer to handle the committed event',
+        () => CONSUMER_NAMES.every((c) => handled(committedId).some((r) => r.consumer === c)),
+        { timeoutMs: 20_000 },
+      );
       // Give a wrongly queued rolled-back event every chance to arrive too.
       await sleep(1500);
       const arrived = readDeliveryLog(consumerDb).filter((r) => !before.has(r.event_id));
@@ -156,11 +172,15 @@ describe('a gateway outage several times longer than the retry schedule', () => 
       await load;
       await waitFor('the outbox to drain', async () => (await store.counts()).outbox === 0, { timeoutMs: 60_000, intervalMs: 250 });
       expect(await store.counts()).toEqual({ outbox: 0, deadLetter: 0 });
-      await waitFor('every consumer to handle every event', () => {
-        const log = readDeliveryLog(consumerDb);
-        const handledIds = new Set(log.filter((r) => r.outcome === 'handled').map((r) => r.event_id));
-        return ids.every((id) => handledIds.has(id));
-      }, { timeoutMs: 30_000, intervalMs: 500 });
+      await waitFor(
+        'every consumer to handle every event',
+        () => {
+          const log = readDeliveryLog(consumerDb);
+          const handledIds = new Set(log.filter((r) => r.outcome === 'handled').map((r) => r.event_id));
+          return ids.every((id) => handledIds.has(id));
+        },
+        { timeoutMs: 30_000, intervalMs: 500 },
+      );
       expect(ids.length).toBeGreaterThan(500);
       const log = readDeliveryLog(consumerDb).filter((r) => r.outcome === 'handled' && ids.includes(r.event_id));
       // Exactly once: every event handled by each consumer, none twice.

@@ -16,7 +16,8 @@ export const newMatch = (programId = 'mentoring-2026'): Match => ({
   matchedAt: new Date().toISOString(),
 });
 
-const MATCHES = 'CREATE TABLE IF NOT EXISTS matches (match_id TEXT PRIMARY KEY, buddy_id TEXT NOT NULL, participant_id TEXT NOT NULL, program_id TEXT NOT NULL, matched_at TEXT NOT NULL)';
+const MATCHES =
+  'CREATE TABLE IF NOT EXISTS matches (match_id TEXT PRIMARY KEY, buddy_id TEXT NOT NULL, participant_id TEXT NOT NULL, program_id TEXT NOT NULL, matched_at TEXT NOT NULL)';
 
 /** On SQLite: `then` runs after the rows are written and before the commit (a test makes it throw). */
 export function sqliteMatches(db: DatabaseSync, publisher: WebhookPublisher<DatabaseSync>) {
@@ -47,7 +48,13 @@ export async function postgresMatches(pool: Pool, publisher: WebhookPublisher<Po
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
-        await client.query('INSERT INTO matches VALUES ($1, $2, $3, $4, $5)', [match.matchId, match.buddyId, match.participantId, match.programId, match.matchedAt]);
+        await client.query('INSERT INTO matches VALUES ($1, $2, $3, $4, $5)', [
+          match.matchId,
+          match.buddyId,
+          match.participantId,
+          match.programId,
+          match.matchedAt,
+        ]);
         const { id } = await publisher.publish({ type: 'buddy.match.created', data: match }, { tx: client });
         then();
         await client.query('COMMIT');

@@ -11,7 +11,9 @@ export type Notification = {
 
 export type AlertReceiver = { url: string; server: Server; notifications: Notification[]; close(): Promise<void> };
 
-export async function startAlertReceiver(options: { port?: number; host?: string; log?: (line: string) => void; keep?: number } = {}): Promise<AlertReceiver> {
+export async function startAlertReceiver(
+  options: { port?: number; host?: string; log?: (line: string) => void; keep?: number } = {},
+): Promise<AlertReceiver> {
   const notifications: Notification[] = [];
   const keep = options.keep ?? 1000;
   const server = createServer((req, res) => {
@@ -29,11 +31,18 @@ export async function startAlertReceiver(options: { port?: number; host?: string
     req.on('end', () => {
       try {
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Omit<Notification, 'receiver' | 'receivedAt'>;
-        const notification: Notification = { receiver: match[1]!, status: body.status, receivedAt: new Date().toISOString(), alerts: body.alerts };
+        const notification: Notification = {
+          receiver: match[1]!,
+          status: body.status,
+          receivedAt: new Date().toISOString(),
+          alerts: body.alerts,
+        };
         notifications.push(notification);
         if (notifications.length > keep) notifications.shift();
         for (const alert of body.alerts) {
-          options.log?.(`[${notification.receiver}] ${alert.status.toUpperCase()} ${alert.labels.alertname} (${alert.labels.severity}, ${alert.labels.service}) ${alert.annotations.summary ?? ''} runbook: ${alert.annotations.runbook_url ?? '-'}`);
+          options.log?.(
+            `[${notification.receiver}] ${alert.status.toUpperCase()} ${alert.labels.alertname} (${alert.labels.severity}, ${alert.labels.service}) ${alert.annotations.summary ?? ''} runbook: ${alert.annotations.runbook_url ?? '-'}`,
+          );
         }
         res.writeHead(200).end();
       } catch {

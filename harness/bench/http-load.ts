@@ -2,20 +2,36 @@
 // connections for `durationMs` after a warm-up. Used only by the benchmark, which compares targets
 // measured the same way in the same run.
 import http from 'node:http';
-import { percentile } from '../load/open-model.ts';
+import { percentile } from '../../app/telemetry/percentile.ts';
 
 export type ThroughputResult = { requests: number; ok: number; errors: number; perSecond: number; p50Ms: number; p99Ms: number };
 
-export async function closedLoop(options: { url: string; concurrency: number; durationMs: number; warmupMs: number; request: () => { body: string; headers: Record<string, string> } }): Promise<ThroughputResult> {
+export async function closedLoop(options: {
+  url: string;
+  concurrency: number;
+  durationMs: number;
+  warmupMs: number;
+  request: () => { body: string; headers: Record<string, string> };
+}): Promise<ThroughputResult> {
   const target = new URL(options.url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency });
   const send = () =>
     new Promise<number>((resolve) => {
       const { body, headers } = options.request();
-      const req = http.request({ host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent, headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      });
+      const req = http.request(
+        {
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname,
+          method: 'POST',
+          agent,
+          headers: { ...headers, 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
       req.on('error', () => resolve(0));
       req.end(body);
     });
@@ -39,5 +55,12 @@ export async function closedLoop(options: { url: string; concurrency: number; du
     }),
   );
   agent.destroy();
-  return { requests: ok + errors, ok, errors, perSecond: ok / (options.durationMs / 1000), p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+  return {
+    requests: ok + errors,
+    ok,
+    errors,
+    perSecond: ok / (options.durationMs / 1000),
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+  };
 }

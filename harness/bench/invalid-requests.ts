@@ -13,12 +13,27 @@ import { parseSecrets, signatureHeaders } from '../../app/signature/standard-web
 import { buddyEnvelope } from '../load/event-factory.ts';
 import { startService } from '../stack/service.ts';
 import { closedLoop } from './http-load.ts';
+import { DEFAULT_WEBHOOK_ENDPOINT } from '../../app/gateway/config.ts';
 
 export type RequestKind = 'valid' | 'valid_largest' | 'bad_signature_largest' | 'no_signature_largest' | 'wrong_content_type_largest';
 
-type KindSpec = { kind: RequestKind; label: string; status: number; invalid: boolean; request: () => { body: string; headers: Record<string, string> } };
+type KindSpec = {
+  kind: RequestKind;
+  label: string;
+  status: number;
+  invalid: boolean;
+  request: () => { body: string; headers: Record<string, string> };
+};
 
-export type RequestCost = { kind: RequestKind; label: string; status: number; requests: number; perSecond: number; serverCpuMicrosPerRequest: number; vsValid: number };
+export type RequestCost = {
+  kind: RequestKind;
+  label: string;
+  status: number;
+  requests: number;
+  perSecond: number;
+  serverCpuMicrosPerRequest: number;
+  vsValid: number;
+};
 
 export type InvalidRequestCosts = {
   kinds: RequestCost[];
@@ -81,7 +96,13 @@ function kinds(secret: string): KindSpec[] {
       invalid: true,
       request: () => ({ body: largest, headers: { ...json, ...signatureHeaders(strangers, largestId, now(), largest) } }),
     },
-    { kind: 'no_signature_largest', label: 'no signature headers, largest body (401)', status: 401, invalid: true, request: () => ({ body: largest, headers: json }) },
+    {
+      kind: 'no_signature_largest',
+      label: 'no signature headers, largest body (401)',
+      status: 401,
+      invalid: true,
+      request: () => ({ body: largest, headers: json }),
+    },
     {
       kind: 'wrong_content_type_largest',
       label: 'wrong content type, largest body (415)',
@@ -102,7 +123,7 @@ export async function measureInvalidRequests(options: InvalidRequestOptions): Pr
     env: { LOG_LEVEL: 'warn', ...options.gatewayEnv, WEBHOOK_SIGNATURE_VALIDATION_ENABLED: 'true', WEBHOOK_SIGNATURE_SECRET: secret },
     waitForHealthy: true,
   });
-  const url = `${gateway.url}/webhooks/buddy-events`;
+  const url = `${gateway.url}${DEFAULT_WEBHOOK_ENDPOINT}`;
   const measured: Omit<RequestCost, 'vsValid'>[] = [];
   try {
     for (const spec of kinds(secret)) {
@@ -110,11 +131,24 @@ export async function measureInvalidRequests(options: InvalidRequestOptions): Pr
       const status = (await fetch(url, { method: 'POST', headers: probe.headers, body: probe.body })).status;
       if (status !== spec.status) throw new Error(`${spec.label}: the gateway answered ${status}, so this would measure something else`);
       const before = cpuSeconds(gateway.pid());
-      const result = await closedLoop({ url, concurrency: options.concurrency, durationMs: options.durationMs, warmupMs: options.warmupMs, request: spec.request });
+      const result = await closedLoop({
+        url,
+        concurrency: options.concurrency,
+        durationMs: options.durationMs,
+        warmupMs: options.warmupMs,
+        request: spec.request,
+      });
       const spent = cpuSeconds(gateway.pid()) - before;
       // The warm-up's requests are not counted in the result, so scale them in by time (as bench.ts does).
       const requests = result.requests * ((options.durationMs + options.warmupMs) / options.durationMs);
-      const row = { kind: spec.kind, label: spec.label, status, requests: result.requests, perSecond: Math.round(result.requests / (options.durationMs / 1000)), serverCpuMicrosPerRequest: Math.round((spent / requests) * 1e6) };
+      const row = {
+        kind: spec.kind,
+        label: spec.label,
+        status,
+        requests: result.requests,
+        perSecond: Math.round(result.requests / (options.durationMs / 1000)),
+        serverCpuMicrosPerRequest: Math.round((spent / requests) * 1e6),
+      };
       measured.push(row);
       log(`  ${spec.label.padEnd(42)} ${String(row.perSecond).padStart(6)}/s, ${row.serverCpuMicrosPerRequest} µs CPU per request`);
     }
@@ -124,7 +158,10 @@ export async function measureInvalidRequests(options: InvalidRequestOptions): Pr
   const valid = measured.find((m) => m.kind === 'valid')!.serverCpuMicrosPerRequest;
   const specs = kinds(secret);
   const rows = measured.map((m) => ({ ...m, vsValid: +(m.serverCpuMicrosPerRequest / valid).toFixed(3) }));
-  return { kinds: rows, invalidBelowValid: rows.every((r) => !specs.find((s) => s.kind === r.kind)!.invalid || r.serverCpuMicrosPerRequest < valid) };
+  return {
+    kinds: rows,
+    invalidBelowValid: rows.every((r) => !specs.find((s) => s.kind === r.kind)!.invalid || r.serverCpuMicrosPerRequest < valid),
+  };
 }
 
 /** The section bench.md prints. */
@@ -146,7 +183,14 @@ if (import.meta.main) {
   const bus = await startEventBusNats({ dir: path.join(dir, 'nats') });
   try {
     console.log(`gateway CPU per request, 32 concurrent requests for ${seconds} s each:`);
-    const costs = await measureInvalidRequests({ gatewayEnv: bus.env('gateway'), logDir: path.join(dir, 'logs'), concurrency: 32, durationMs: seconds * 1000, warmupMs: 1000, log: console.log });
+    const costs = await measureInvalidRequests({
+      gatewayEnv: bus.env('gateway'),
+      logDir: path.join(dir, 'logs'),
+      concurrency: 32,
+      durationMs: seconds * 1000,
+      warmupMs: 1000,
+      log: console.log,
+    });
     console.log(`\n${invalidRequestsMarkdown(costs)}`);
   } finally {
     await bus.stop();

@@ -10,7 +10,16 @@ import { runChaos } from './run.ts';
 
 describe('chaos', () => {
   it('loses nothing while the gateway is killed every 3 s', async () => {
-    const run = await runChaos({ dir: tempDir('chaos'), design: 'ours', fault: 'gateway', events: 800, rate: 40, faultIntervalMs: 3000, downtimeMs: 1000, drainTimeoutMs: 120_000 });
+    const run = await runChaos({
+      dir: tempDir('chaos'),
+      design: 'ours',
+      fault: 'gateway',
+      events: 800,
+      rate: 40,
+      faultIntervalMs: 3000,
+      downtimeMs: 1000,
+      drainTimeoutMs: 120_000,
+    });
     const out = tempDir('chaos-report');
     writeChaosReport([run], out);
     writeArtifact('chaos.md', readFileSync(path.join(out, 'chaos.md'), 'utf8'));
@@ -25,7 +34,18 @@ describe('chaos', () => {
   }, 240_000);
 
   it('loses nothing with two publishers on a PostgreSQL outbox, one killed in turn with the gateway', async () => {
-    const run = await runChaos({ dir: tempDir('chaos-pg'), design: 'ours', store: 'postgres', publishers: 2, fault: 'gateway+publisher', events: 480, rate: 40, faultIntervalMs: 2500, downtimeMs: 1000, drainTimeoutMs: 120_000 });
+    const run = await runChaos({
+      dir: tempDir('chaos-pg'),
+      design: 'ours',
+      store: 'postgres',
+      publishers: 2,
+      fault: 'gateway+publisher',
+      events: 480,
+      rate: 40,
+      faultIntervalMs: 2500,
+      downtimeMs: 1000,
+      drainTimeoutMs: 120_000,
+    });
     writeArtifact('chaos-postgres.md', chaosMarkdown([run]));
     expect(run.options).toMatchObject({ store: 'postgres', publishers: 2 });
     expect(run.faults.filter((f) => /SIGKILL gateway, then publisher-\d/.test(f.label)).length).toBeGreaterThanOrEqual(1);

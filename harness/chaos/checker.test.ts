@@ -1,16 +1,35 @@
 import { describe, expect, it } from 'vitest';
 import { check, type Delivery, type Invocation } from './checker.ts';
 
-const op = (id: string, outcome: Invocation['outcome'] = 'ok', invokedAt = 0): Invocation => ({ id, invokedAt, completedAt: invokedAt + 5, outcome });
+const op = (id: string, outcome: Invocation['outcome'] = 'ok', invokedAt = 0): Invocation => ({
+  id,
+  invokedAt,
+  completedAt: invokedAt + 5,
+  outcome,
+});
 const seen = (id: string, at = 100, consumer = 'journey'): Delivery => ({ consumer, id, at });
 const run = (history: Invocation[], deliveries: Delivery[], deadLettered: string[] = []) =>
-  check(history, { consumers: ['journey'], deliveries, accepted: new Set(deliveries.map((d) => d.id)), deadLettered: new Set(deadLettered) });
+  check(history, {
+    consumers: ['journey'],
+    deliveries,
+    accepted: new Set(deliveries.map((d) => d.id)),
+    deadLettered: new Set(deadLettered),
+  });
 
 describe('chaos checker', () => {
   it('is valid when every acknowledged event is delivered once', () => {
     const r = run([op('a'), op('b')], [seen('a'), seen('b')]);
     expect(r.valid).toBe(true);
-    expect(r.consumers[0]).toMatchObject({ attempted: 2, acknowledged: 2, delivered: 2, lost: 0, duplicated: 0, recovered: 0, unexpected: 0, deadLettered: 0 });
+    expect(r.consumers[0]).toMatchObject({
+      attempted: 2,
+      acknowledged: 2,
+      delivered: 2,
+      lost: 0,
+      duplicated: 0,
+      recovered: 0,
+      unexpected: 0,
+      deadLettered: 0,
+    });
   });
 
   it('counts an acknowledged event that never arrives as lost, and fails the verdict', () => {
@@ -51,8 +70,16 @@ describe('chaos checker', () => {
   });
 
   it('checks every consumer separately', () => {
-    const r = check([op('a')], { consumers: ['journey', 'safety'], deliveries: [seen('a', 1, 'journey')], accepted: new Set(['a']), deadLettered: new Set() });
-    expect(r.consumers.map((c) => [c.consumer, c.lost])).toEqual([['journey', 0], ['safety', 1]]);
+    const r = check([op('a')], {
+      consumers: ['journey', 'safety'],
+      deliveries: [seen('a', 1, 'journey')],
+      accepted: new Set(['a']),
+      deadLettered: new Set(),
+    });
+    expect(r.consumers.map((c) => [c.consumer, c.lost])).toEqual([
+      ['journey', 0],
+      ['safety', 1],
+    ]);
     expect(r.valid).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 // The chaos checker, after Jepsen's: a pure function from the recorded history (what the client
 // invoked and how each call ended) and what the system shows afterwards (the stream, each
 // consumer's deliveries, the dead-letter table) to counts and a verdict.
-import { percentile } from '../load/open-model.ts';
+import { percentile } from '../../app/telemetry/percentile.ts';
 
 /** One create-event call: ok (202), fail (a definite refusal), or info (unknown: timeout, connection lost). */
 export type Invocation = { id: string; invokedAt: number; completedAt: number; outcome: 'ok' | 'fail' | 'info' };
@@ -68,7 +68,12 @@ export function check(history: readonly Invocation[], obs: Observations): CheckR
       recovered: recovered.length,
       unexpected: unexpected.length,
       deadLettered: missing.length - lost.length,
-      latencyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99), max: latencies.length ? Math.max(...latencies) : Number.NaN },
+      latencyMs: {
+        p50: percentile(latencies, 50),
+        p95: percentile(latencies, 95),
+        p99: percentile(latencies, 99),
+        max: latencies.length ? Math.max(...latencies) : Number.NaN,
+      },
       examples: { lost: sample(lost), duplicated: sample(duplicated), unexpected: sample(unexpected) },
     };
   });

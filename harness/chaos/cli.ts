@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { TRANSPORT_MODES, transportModeSchema } from '../../app/publisher/transport.ts';
 import { writeChaosReport } from './report.ts';
 import { DESIGNS, FAULTS, runChaos, STORES, type ChaosRun, type Design, type Fault } from './run.ts';
 
@@ -17,7 +18,7 @@ lost. Writes chaos.json, chaos.md and a timeline chart to --out.
   --fault F      gateway (SIGKILL, default), publisher, gateway+publisher (the publisher dies while
                  the gateway is down), nats-node (cluster), publisher+nats-node (cluster),
                  partition (fault proxy), none
-  --transport T  the publisher's transport: webhook (default), dual or nats (Phase 2)
+  --transport T  the publisher's transport mode: webhook (default), dual or nats (Phase 2)
   --store S      the publisher's outbox: sqlite (default) or postgres (a PostgreSQL server the
                  publishers share; design ours only)
   --publishers N publisher instances (default 1; more than one needs --store postgres): the load
@@ -68,6 +69,11 @@ if (store !== 'sqlite' && designs.includes('phase1-naive')) {
   process.stderr.write('chaos: design phase1-naive has no durable outbox; --store postgres applies to design ours only\n');
   process.exit(2);
 }
+const transportMode = transportModeSchema.safeParse(values.transport);
+if (!transportMode.success) {
+  process.stderr.write(`chaos: --transport must be one of ${TRANSPORT_MODES.join(', ')}\n${USAGE}`);
+  process.exit(2);
+}
 mkdirSync(values.out, { recursive: true });
 const runs: ChaosRun[] = [];
 for (const design of designs) {
@@ -76,7 +82,7 @@ for (const design of designs) {
       dir: mkdtempSync(path.join(tmpdir(), `chaos-${design}-`)),
       design,
       fault: values.fault as Fault,
-      transport: values.transport as 'webhook' | 'dual' | 'nats',
+      transportMode: transportMode.data,
       store,
       publishers,
       events: Number(values.events),
@@ -93,7 +99,12 @@ for (const run of runs) {
   const r = run.result;
   console.log(
     `${run.options.design} (store ${run.options.store}, ${run.options.publishers} publisher(s), ${run.faults.length} fault(s)): ${r.valid ? 'VALID' : 'INVALID'}  acknowledged ${r.acknowledged}/${r.attempted}  ` +
-      r.consumers.map((c) => `${c.consumer}: delivered ${c.delivered} lost ${c.lost} dup ${c.duplicated} recovered ${c.recovered} dlq ${c.deadLettered}`).join('  '),
+      r.consumers
+        .map(
+          (c) =>
+            `${c.consumer}: delivered ${c.delivered} lost ${c.lost} dup ${c.duplicated} recovered ${c.recovered} dlq ${c.deadLettered}`,
+        )
+        .join('  '),
   );
 }
 console.log(`wrote ${files.join(', ')}`);

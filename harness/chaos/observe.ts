@@ -7,16 +7,26 @@ import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
 import { accessOptions } from '../../app/bus/connection.ts';
 import type { NatsCredentials } from '../../app/bus/pki.ts';
-import { readDeliveryLog } from '../history/consumer-log.ts';
+import { readDeliveryLog } from '../inbox-reader/consumer-log.ts';
 import type { Delivery } from './checker.ts';
+import { EVENT_BUS_LAYOUT } from '../../app/bus/layout.ts';
 
 /**
  * Every event id in the stream, read as the read-only auditor identity when `credentials` are
  * given: message by message by sequence (STREAM.MSG.GET), since that identity may not create a
  * consumer. Reads run 64 at a time, so 10,000 events take a second or two on loopback.
  */
-export async function streamEventIds(natsUrls: string[], stream = 'BUDDY_EVENTS', credentials?: NatsCredentials): Promise<Set<string>> {
-  const access = credentials ? accessOptions({ servers: natsUrls, nkey: { seedFile: credentials.seedFiles.auditor }, tls: { caFile: credentials.caFile } }, 'auditor') : { servers: natsUrls };
+export async function streamEventIds(
+  natsUrls: string[],
+  stream = EVENT_BUS_LAYOUT.stream,
+  credentials?: NatsCredentials,
+): Promise<Set<string>> {
+  const access = credentials
+    ? accessOptions(
+        { servers: natsUrls, nkey: { seedFile: credentials.seedFiles.auditor }, tls: { caFile: credentials.caFile } },
+        'auditor',
+      )
+    : { servers: natsUrls };
   const nc = await connect({ ...access, timeout: 5000 });
   const ids = new Set<string>();
   try {

@@ -1,7 +1,7 @@
 // chaos.json, chaos.md and chaos-timeline.svg for a run (or two runs side by side).
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { lineChart } from '../charts/svg-chart.ts';
+import { lineChart } from '../../observability/charts/svg-chart.ts';
 import type { ChaosRun } from './run.ts';
 
 const ms = (v: number) => (Number.isFinite(v) ? `${Math.round(v)} ms` : 'n/a');
@@ -12,7 +12,7 @@ export function chaosMarkdown(runs: ChaosRun[]): string {
     const o = run.options;
     const r = run.result;
     lines.push(
-      `## Design: ${o.design}, fault: ${o.fault}, transport: ${o.transport ?? 'webhook'}, store: ${o.store ?? 'sqlite'}, publishers: ${o.publishers ?? 1}`,
+      `## Design: ${o.design}, fault: ${o.fault}, transport mode: ${o.transportMode ?? 'webhook'}, store: ${o.store ?? 'sqlite'}, publishers: ${o.publishers ?? 1}`,
       '',
       `**Verdict: ${r.valid ? 'valid' : 'INVALID'}**${r.reasons.length ? ` (${r.reasons.join('; ')})` : ' (lost = 0 and unexpected = 0 for every consumer)'}`,
       '',
@@ -21,13 +21,22 @@ export function chaosMarkdown(runs: ChaosRun[]): string {
       '',
       '| consumer | attempted | acknowledged | delivered | lost | duplicated | recovered | unexpected | dead-lettered | latency p50 | p95 | p99 | max |',
       '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-      ...r.consumers.map((c) => `| ${c.consumer} | ${c.attempted} | ${c.acknowledged} | ${c.delivered} | ${c.lost} | ${c.duplicated} | ${c.recovered} | ${c.unexpected} | ${c.deadLettered} | ${ms(c.latencyMs.p50)} | ${ms(c.latencyMs.p95)} | ${ms(c.latencyMs.p99)} | ${ms(c.latencyMs.max)} |`),
+      ...r.consumers.map(
+        (c) =>
+          `| ${c.consumer} | ${c.attempted} | ${c.acknowledged} | ${c.delivered} | ${c.lost} | ${c.duplicated} | ${c.recovered} | ${c.unexpected} | ${c.deadLettered} | ${ms(c.latencyMs.p50)} | ${ms(c.latencyMs.p95)} | ${ms(c.latencyMs.p99)} | ${ms(c.latencyMs.max)} |`,
+      ),
       '',
     );
-    const examples = r.consumers.flatMap((c) => [...c.examples.lost.map((id) => `lost at ${c.consumer}: ${id}`), ...c.examples.duplicated.map((id) => `duplicated at ${c.consumer}: ${id}`)]);
+    const examples = r.consumers.flatMap((c) => [
+      ...c.examples.lost.map((id) => `lost at ${c.consumer}: ${id}`),
+      ...c.examples.duplicated.map((id) => `duplicated at ${c.consumer}: ${id}`),
+    ]);
     if (examples.length) lines.push('Examples:', '', ...examples.slice(0, 10).map((e) => `- ${e}`), '');
   }
-  lines.push('Lost: acknowledged (202 from the publisher) and never handled. Duplicated: handled more than once by one consumer. Recovered: the call timed out or broke, yet the event arrived. Unexpected: handled without a successful call. Valid only with lost = 0 and unexpected = 0.', '');
+  lines.push(
+    'Lost: acknowledged (202 from the publisher) and never handled. Duplicated: handled more than once by one consumer. Recovered: the call timed out or broke, yet the event arrived. Unexpected: handled without a successful call. Valid only with lost = 0 and unexpected = 0.',
+    '',
+  );
   return lines.join('\n');
 }
 
@@ -60,8 +69,15 @@ export function writeChaosReport(runs: ChaosRun[], outDir: string): string[] {
     writeFileSync(path.join(outDir, name), content);
     files.push(path.join(outDir, name));
   };
-  write('chaos.json', JSON.stringify(runs.map(({ history, ...run }) => ({ ...run, historySize: history.length })), null, 2) + '\n');
+  write(
+    'chaos.json',
+    `${JSON.stringify(
+      runs.map(({ history, ...run }) => ({ ...run, historySize: history.length })),
+      null,
+      2,
+    )}\n`,
+  );
   write('chaos.md', chaosMarkdown(runs));
-  runs.forEach((run, i) => write(runs.length > 1 ? `chaos-timeline-${run.options.design}.svg` : 'chaos-timeline.svg', chaosTimelineSvg(run)));
+  for (const run of runs) write(runs.length > 1 ? `chaos-timeline-${run.options.design}.svg` : 'chaos-timeline.svg', chaosTimelineSvg(run));
   return files;
 }

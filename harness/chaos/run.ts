@@ -5,6 +5,8 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { CONSUMER_NAMES } from '../../app/consumer/handlers/index.ts';
+import type { TransportMode } from '../../app/publisher/transport.ts';
+import { percentile } from '../../app/telemetry/percentile.ts';
 import { buddyEvent } from '../load/event-factory.ts';
 import { runOpenModel } from '../load/open-model.ts';
 import { createEvent } from '../load/publisher-client.ts';
@@ -16,6 +18,8 @@ import { sleep, waitFor } from '../stack/wait.ts';
 import { check, type CheckResult, type Invocation } from './checker.ts';
 import { startFaultProxy, type FaultProxy, type ProxyMode } from './fault-proxy.ts';
 import { consumerDeliveries, deadLetteredIds, deadLetteredIdsPostgres, streamEventIds } from './observe.ts';
+import { EVENT_BUS_LAYOUT } from '../../app/bus/layout.ts';
+import { DEFAULT_WEBHOOK_ENDPOINT } from '../../app/gateway/config.ts';
 
 export const DESIGNS = ['ours', 'phase1-naive'] as const;
 export const STORES = ['sqlite', 'postgres'] as const satisfies readonly PublisherStore[];
@@ -27,8 +31,8 @@ export type ChaosOptions = {
   dir: string;
   design: Design;
   fault: Fault;
-  /** The publisher's transport (the Phase 2 migration): webhook (default), dual or nats. */
-  transport?: 'webhook' | 'dual' | 'nats';
+  /** The publisher's transport mode (the Phase 2 migration): webhook (default), dual or nats. */
+  transportMode?: TransportMode;
   /** The publishers' outbox: sqlite (default; one publisher) or postgres (shared by all of them). */
   store?: PublisherStore;
   /** Publisher instances (default 1); the load goes round robin over them, the publisher faults take them in turn. */
@@ -58,7 +62,11 @@ export type ChaosRun = {
  */
 function designEnv(design: Design): Record<'publisher' | 'gateway' | 'consumer', Record<string, string>> {
   if (design === 'ours') return { publisher: {}, gateway: {}, consumer: {} };
-  return { publisher: { PUBLISHER_OUTBOX_PATH: ':memory:' }, gateway: { GATEWAY_ACK_MODE: 'before-publish' }, consumer: { CONSUMER_DEDUP: 'false' } };
+  return {
+    publisher: { PUBLISHER_OUTBOX_PATH: ':memory:' },
+    gateway: { GATEWAY_ACK_MODE: 'before-publish' },
+    consumer: { CONSUMER_DEDUP: 'false' },
+  };
 }
 
 function outcomeOf(result: Awaited<ReturnType<typeof createEvent>>): Invocation['outcome'] {
@@ -72,7 +80,11 @@ function outcomeOf(result: Awaited<ReturnType<typeof createEvent>>): Invocation[
  * refused by one instance (it is down; the request never reached it) goes once to the next one.
  * The caller sees only the final outcome.
  */
-async function createBalanced(publishers: readonly Service[], i: number, event: ReturnType<typeof buddyEvent>): Promise<Awaited<ReturnType<typeof createEvent>>> {
+async function createBalanced(
+  publishers: readonly Service[],
+  i: number,
+  event: ReturnType<typeof buddyEvent>,
+): Promise<Awaited<ReturnType<typeof createEvent>>> {
   const first = i % publishers.length;
   const result = await createEvent(publishers[first]!, event, 10_000);
   if (result.ok || result.errorKind !== 'refused' || publishers.length < 2) return result;
@@ -86,9 +98,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
   const store = options.store ?? 'sqlite';
   const publisherCount = options.publishers ?? 1;
   // The naive design's outbox is in memory: there is nothing for PostgreSQL to hold, or to share.
-  if (options.design === 'phase1-naive' && (store !== 'sqlite' || publisherCount > 1)) throw new Error('design phase1-naive runs with one publisher and no durable outbox: use store sqlite and publishers 1');
+  if (options.design === 'phase1-naive' && (store !== 'sqlite' || publisherCount > 1))
+    throw new Error('design phase1-naive runs with one publisher and no durable outbox: use store sqlite and publishers 1');
   const topology = options.fault === 'nats-node' || options.fault === 'publisher+nats-node' ? 'cluster' : 'single';
-  const publisherEnv = { ...env.publisher, PUBLISHER_TRANSPORT: options.transport ?? 'webhook' };
+  const publisherEnv = { ...env.publisher, PUBLISHER_TRANSPORT: options.transportMode ?? 'webhook' };
   let proxy: FaultProxy | undefined;
   const gatewayPort = await freePort();
   if (options.fault === 'partition') proxy = await startFaultProxy({ targetPort: gatewayPort });
@@ -100,11 +113,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
     gatewayPorts: topology === 'single' ? [gatewayPort] : undefined,
     gatewayEnv: env.gateway,
     consumerEnv: env.consumer,
-    publisherEnv: proxy ? { ...publisherEnv, CSR_WEBHOOK_URL: `${proxy.url}/webhooks/buddy-events` } : publisherEnv,
+    publisherEnv: proxy ? { ...publisherEnv, CSR_WEBHOOK_URL: `${proxy.url}${DEFAULT_WEBHOOK_ENDPOINT}` } : publisherEnv,
     // As in production (compose): the event API takes the application's token; the load sends it.
     publisherApiToken: randomToken(),
   });
-  log(`stack up (${topology}, design ${options.design}, transport ${options.transport ?? 'webhook'}, store ${store}, ${publisherCount} publisher(s)); ${options.events} events at ${options.rate}/s, fault: ${options.fault}`);
+  log(
+    `stack up (${topology}, design ${options.design}, transport mode ${options.transportMode ?? 'webhook'}, store ${store}, ${publisherCount} publisher(s)); ${options.events} events at ${options.rate}/s, fault: ${options.fault}`,
+  );
 
   const history: Invocation[] = [];
   const faults: FaultMoment[] = [];
@@ -203,20 +218,30 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
   for (const service of [...stack.gateways, stack.consumer, ...stack.publishers]) if (!service.isRunning()) await service.start();
   let last = -1;
   let stableSince = Date.now();
-  await waitFor('the system to drain', async () => {
-    const count = consumerDeliveries(stack.consumerDbPath).length;
-    if (count !== last) [last, stableSince] = [count, Date.now()];
-    // Drained: nothing in flight, and deliveries have stopped changing.
-    return (await nothingInFlight(stack)) && Date.now() - stableSince > 6000;
-  }, { timeoutMs: options.drainTimeoutMs, intervalMs: 500 }).catch((err: Error) => log(`drain incomplete: ${err.message}`));
+  await waitFor(
+    'the system to drain',
+    async () => {
+      const count = consumerDeliveries(stack.consumerDbPath).length;
+      if (count !== last) [last, stableSince] = [count, Date.now()];
+      // Drained: nothing in flight, and deliveries have stopped changing.
+      return (await nothingInFlight(stack)) && Date.now() - stableSince > 6000;
+    },
+    { timeoutMs: options.drainTimeoutMs, intervalMs: 500 },
+  ).catch((err: Error) => log(`drain incomplete: ${err.message}`));
   const endedAt = Date.now();
 
   const deliveries = consumerDeliveries(stack.consumerDbPath);
   const result = check(history, {
     consumers: CONSUMER_NAMES,
     deliveries,
-    accepted: await streamEventIds(stack.natsNodes.filter((n) => n.isRunning()).map((n) => n.url), 'BUDDY_EVENTS', stack.natsCredentials),
-    deadLettered: stack.postgres ? await deadLetteredIdsPostgres(stack.postgres.url) : deadLetteredIds(options.design === 'ours' ? stack.outboxPath : undefined),
+    accepted: await streamEventIds(
+      stack.natsNodes.filter((n) => n.isRunning()).map((n) => n.url),
+      EVENT_BUS_LAYOUT.stream,
+      stack.natsCredentials,
+    ),
+    deadLettered: stack.postgres
+      ? await deadLetteredIdsPostgres(stack.postgres.url)
+      : deadLetteredIds(options.design === 'ours' ? stack.outboxPath : undefined),
   });
   await stack.stop();
   await proxy?.close();
@@ -240,6 +265,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
     history,
     faults,
     result,
-    timeline: timeline.map((t) => ({ second: t.second, acknowledged: t.acknowledged, delivered: t.delivered, p95LatencyMs: t.latencies.length ? [...t.latencies].sort((a, b) => a - b)[Math.ceil(0.95 * t.latencies.length) - 1]! : null })),
+    timeline: timeline.map((t) => ({
+      second: t.second,
+      acknowledged: t.acknowledged,
+      delivered: t.delivered,
+      p95LatencyMs: t.latencies.length ? percentile(t.latencies, 95) : null,
+    })),
   };
 }

@@ -10,6 +10,7 @@ import { loaderAffectingKeys, startService, type Service } from '../stack/servic
 import { readOrCreateTokenFile } from '../stack/token-file.ts';
 import { checkControlRequest, isLoopbackHost, parseStartRequest, startControlServer } from './control.ts';
 import { adminTokenFile, parseDemoOptions } from './options.ts';
+import { DEFAULT_WEBHOOK_ENDPOINT } from '../../app/gateway/config.ts';
 
 describe('control API decisions', () => {
   it.each([
@@ -37,12 +38,42 @@ describe('control API decisions', () => {
   const expected = { port: 9301, token: 'a'.repeat(43) };
   const auth = `Bearer ${expected.token}`;
   it.each([
-    { case: 'rebinding Host, right token', req: { method: 'POST', url: '/control/gateway/start', host: 'evil.example:9301', authorization: auth }, status: 421, reason: 'host_not_loopback' },
-    { case: 'no token', req: { method: 'POST', url: '/control/gateway/start', host: '127.0.0.1:9301' }, status: 401, reason: 'admin_unauthorized' },
-    { case: 'the old demo token', req: { method: 'GET', url: '/control/info', host: '127.0.0.1:9301', authorization: 'Bearer demo-admin-token' }, status: 401, reason: 'admin_unauthorized' },
-    { case: 'token without Bearer', req: { method: 'GET', url: '/control/info', host: '127.0.0.1:9301', authorization: expected.token }, status: 401, reason: 'admin_unauthorized' },
-    { case: 'unknown service', req: { method: 'POST', url: '/control/prometheus/start', host: '127.0.0.1:9301', authorization: auth }, status: 404, reason: 'not_found' },
-    { case: 'GET on an action', req: { method: 'GET', url: '/control/gateway/kill', host: 'localhost:9301', authorization: auth }, status: 404, reason: 'not_found' },
+    {
+      case: 'rebinding Host, right token',
+      req: { method: 'POST', url: '/control/gateway/start', host: 'evil.example:9301', authorization: auth },
+      status: 421,
+      reason: 'host_not_loopback',
+    },
+    {
+      case: 'no token',
+      req: { method: 'POST', url: '/control/gateway/start', host: '127.0.0.1:9301' },
+      status: 401,
+      reason: 'admin_unauthorized',
+    },
+    {
+      case: 'the old demo token',
+      req: { method: 'GET', url: '/control/info', host: '127.0.0.1:9301', authorization: 'Bearer demo-admin-token' },
+      status: 401,
+      reason: 'admin_unauthorized',
+    },
+    {
+      case: 'token without Bearer',
+      req: { method: 'GET', url: '/control/info', host: '127.0.0.1:9301', authorization: expected.token },
+      status: 401,
+      reason: 'admin_unauthorized',
+    },
+    {
+      case: 'unknown service',
+      req: { method: 'POST', url: '/control/prometheus/start', host: '127.0.0.1:9301', authorization: auth },
+      status: 404,
+      reason: 'not_found',
+    },
+    {
+      case: 'GET on an action',
+      req: { method: 'GET', url: '/control/gateway/kill', host: 'localhost:9301', authorization: auth },
+      status: 404,
+      reason: 'not_found',
+    },
   ])('refuses $case: $status $reason', ({ req, status, reason }) => {
     const check = checkControlRequest(req, expected);
     expect(check.ok).toBe(false);
@@ -59,7 +90,11 @@ describe('control API decisions', () => {
 
   it.each([
     { service: 'gateway', body: '{"env":{"NODE_OPTIONS":"--import=/tmp/x.mjs"}}', reason: 'env_not_allowed' },
-    { service: 'consumer', body: '{"env":{"CONSUMER_HANDLER_DELAY_MS":"1000","NODE_OPTIONS":"--require=/tmp/x.cjs"}}', reason: 'env_not_allowed' },
+    {
+      service: 'consumer',
+      body: '{"env":{"CONSUMER_HANDLER_DELAY_MS":"1000","NODE_OPTIONS":"--require=/tmp/x.cjs"}}',
+      reason: 'env_not_allowed',
+    },
     { service: 'consumer', body: '{"env":{"LD_PRELOAD":"/tmp/x.so"}}', reason: 'env_not_allowed' },
     { service: 'consumer', body: '{"env":{"CONSUMER_DB_PATH":"/etc/passwd"}}', reason: 'env_not_allowed' },
     { service: 'gateway', body: '{"env":{"CONSUMER_HANDLER_DELAY_MS":"1000"}}', reason: 'env_not_allowed' },
@@ -86,7 +121,10 @@ describe('control API decisions', () => {
   it.each([
     [{ NODE_OPTIONS: '--import=/tmp/x.mjs' }, ['NODE_OPTIONS']],
     [{ node_options: '--import=/tmp/x.mjs' }, ['node_options']],
-    [{ NODE_PATH: '/tmp', LD_PRELOAD: '/tmp/x.so', DYLD_INSERT_LIBRARIES: '/tmp/x', PATH: '/tmp' }, ['NODE_PATH', 'LD_PRELOAD', 'DYLD_INSERT_LIBRARIES', 'PATH']],
+    [
+      { NODE_PATH: '/tmp', LD_PRELOAD: '/tmp/x.so', DYLD_INSERT_LIBRARIES: '/tmp/x', PATH: '/tmp' },
+      ['NODE_PATH', 'LD_PRELOAD', 'DYLD_INSERT_LIBRARIES', 'PATH'],
+    ],
     [{ NODE_EXTRA_CA_CERTS: '/tmp/ca.pem', OPENSSL_CONF: '/tmp/o.cnf' }, ['NODE_EXTRA_CA_CERTS', 'OPENSSL_CONF']],
     [{ CONSUMER_HANDLER_DELAY_MS: '1000', LOG_LEVEL: 'debug' }, []],
   ])('a restart of a service refuses %j: %j', (env, refused) => {
@@ -137,7 +175,13 @@ describe('the control server in front of a real service', () => {
       const req = http.request(url, { method: options.method ?? 'POST', headers, timeout: 60_000 }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode!, type: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode!,
+            type: String(res.headers['content-type'] ?? ''),
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
       });
       req.on('error', reject);
       req.end(options.body);
@@ -150,9 +194,21 @@ describe('the control server in front of a real service', () => {
     token = readOrCreateTokenFile(tokenFile);
     publisher = await startService('publisher', {
       logDir: dir,
-      env: { CSR_WEBHOOK_URL: 'http://127.0.0.1:9/webhooks/buddy-events', CSR_WEBHOOK_ENABLED: 'false', CSR_WEBHOOK_SECRET: newSecret(), PUBLISHER_OUTBOX_PATH: path.join(dir, 'outbox.sqlite'), PUBLISHER_ADMIN_TOKEN_FILE: tokenFile },
+      env: {
+        CSR_WEBHOOK_URL: `http://127.0.0.1:9${DEFAULT_WEBHOOK_ENDPOINT}`,
+        CSR_WEBHOOK_ENABLED: 'false',
+        CSR_WEBHOOK_SECRET: newSecret(),
+        PUBLISHER_OUTBOX_PATH: path.join(dir, 'outbox.sqlite'),
+        PUBLISHER_ADMIN_TOKEN_FILE: tokenFile,
+      },
     });
-    control = await startControlServer({ port: 0, token, services: { publisher }, info: { prometheusUrl: '', alertmanagerUrl: '', publisherUrl: publisher.url, gatewayUrl: '', webhookUrl: '' }, log: (line) => logged.push(line) });
+    control = await startControlServer({
+      port: 0,
+      token,
+      services: { publisher },
+      info: { prometheusUrl: '', alertmanagerUrl: '', publisherUrl: publisher.url, gatewayUrl: '', webhookUrl: '' },
+      log: (line) => logged.push(line),
+    });
   });
 
   afterAll(async () => {

@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { PROBLEM_CONTENT_TYPE, problemType, type Problem } from '../../app/http/problem-details.ts';
+import { zodIssuesToErrors } from '../../app/validation/zod-issues.ts';
 
 export type ControlInfo = { prometheusUrl: string; alertmanagerUrl: string; publisherUrl: string; gatewayUrl: string; webhookUrl: string };
 export const CONTROLLED = ['gateway', 'publisher', 'consumer', 'nats'] as const;
@@ -48,26 +49,53 @@ export function isLoopbackHost(host: string | undefined, port: number): boolean 
 }
 
 /** Everything decided before the body is read: Host, token, route. */
-export function checkControlRequest(request: { method?: string; url?: string; host?: string; authorization?: string }, expected: { port: number; token: string }): ControlCheck {
+export function checkControlRequest(
+  request: { method?: string; url?: string; host?: string; authorization?: string },
+  expected: { port: number; token: string },
+): ControlCheck {
   if (!isLoopbackHost(request.host, expected.port)) {
-    return { ok: false, problem: { status: 421, title: 'Not a loopback host', reason: 'host_not_loopback', detail: `Address the control API as 127.0.0.1:${expected.port}, localhost:${expected.port} or [::1]:${expected.port}.` } };
+    return {
+      ok: false,
+      problem: {
+        status: 421,
+        title: 'Not a loopback host',
+        reason: 'host_not_loopback',
+        detail: `Address the control API as 127.0.0.1:${expected.port}, localhost:${expected.port} or [::1]:${expected.port}.`,
+      },
+    };
   }
   const header = request.authorization ?? '';
   const presented = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
   // Fixed-length digests: neither the token's content nor its length leaks through timing.
   if (!presented || !timingSafeEqual(digest(presented), digest(expected.token))) {
-    return { ok: false, problem: { status: 401, title: 'Admin token required', reason: 'admin_unauthorized', detail: "The demo's admin token is in admin-token in its state directory." }, headers: { 'WWW-Authenticate': 'Bearer' } };
+    return {
+      ok: false,
+      problem: {
+        status: 401,
+        title: 'Admin token required',
+        reason: 'admin_unauthorized',
+        detail: "The demo's admin token is in admin-token in its state directory.",
+      },
+      headers: { 'WWW-Authenticate': 'Bearer' },
+    };
   }
   if (request.method === 'GET' && request.url === '/control/info') return { ok: true, route: { action: 'info' } };
   const match = /^\/control\/(gateway|publisher|consumer|nats)\/(kill|start)$/.exec(request.url ?? '');
-  if (request.method !== 'POST' || !match) return { ok: false, problem: { status: 404, title: 'Not found', reason: 'not_found', detail: `${request.method} ${request.url} does not exist.` } };
+  if (request.method !== 'POST' || !match)
+    return {
+      ok: false,
+      problem: { status: 404, title: 'Not found', reason: 'not_found', detail: `${request.method} ${request.url} does not exist.` },
+    };
   return { ok: true, route: { action: match[2] as 'kill' | 'start', service: match[1] as Controlled } };
 }
 
 const startBody = z.strictObject({ env: z.record(z.string(), z.string()).optional() });
 
 /** The environment a start request adds, or why it is refused. Nothing has been started either way. */
-export function parseStartRequest(service: Controlled, body: string): { ok: true; env: Record<string, string> } | { ok: false; problem: Problem } {
+export function parseStartRequest(
+  service: Controlled,
+  body: string,
+): { ok: true; env: Record<string, string> } | { ok: false; problem: Problem } {
   let json: unknown = {};
   try {
     if (body.trim()) json = JSON.parse(body);
@@ -76,8 +104,17 @@ export function parseStartRequest(service: Controlled, body: string): { ok: true
   }
   const parsed = startBody.safeParse(json);
   if (!parsed.success) {
-    const errors = parsed.error.issues.map((i) => ({ path: '/' + i.path.join('/'), message: i.message }));
-    return { ok: false, problem: { status: 400, title: 'Invalid request', reason: 'schema_invalid', detail: 'The body is {"env": {"NAME": "value"}}.', errors } };
+    const errors = zodIssuesToErrors(parsed.error.issues);
+    return {
+      ok: false,
+      problem: {
+        status: 400,
+        title: 'Invalid request',
+        reason: 'schema_invalid',
+        detail: 'The body is {"env": {"NAME": "value"}}.',
+        errors,
+      },
+    };
   }
   const env = parsed.data.env ?? {};
   const allowed = DRILL_ENV[service];
@@ -85,18 +122,36 @@ export function parseStartRequest(service: Controlled, body: string): { ok: true
   const refused = Object.keys((json as { env?: object }).env ?? {}).filter((key) => !Object.hasOwn(allowed, key));
   if (refused.length) {
     const may = Object.keys(allowed).join(', ') || 'nothing';
-    return { ok: false, problem: { status: 400, title: 'Environment not allowed', reason: 'env_not_allowed', detail: `${service} may be restarted with ${may}; refused: ${refused.join(', ')}.` } };
+    return {
+      ok: false,
+      problem: {
+        status: 400,
+        title: 'Environment not allowed',
+        reason: 'env_not_allowed',
+        detail: `${service} may be restarted with ${may}; refused: ${refused.join(', ')}.`,
+      },
+    };
   }
   const invalid = Object.entries(env).filter(([key, value]) => !allowed[key]!.test(value));
   if (invalid.length) {
-    return { ok: false, problem: { status: 400, title: 'Environment not allowed', reason: 'env_value_invalid', detail: invalid.map(([key]) => `${key} must match ${allowed[key]}`).join('; ') } };
+    return {
+      ok: false,
+      problem: {
+        status: 400,
+        title: 'Environment not allowed',
+        reason: 'env_value_invalid',
+        detail: invalid.map(([key]) => `${key} must match ${allowed[key]}`).join('; '),
+      },
+    };
   }
   return { ok: true, env };
 }
 
 function sendProblem(res: ServerResponse, instance: string | undefined, problem: Problem, headers: Record<string, string> = {}) {
   const { status, title, reason, ...rest } = problem;
-  res.writeHead(status, { 'content-type': PROBLEM_CONTENT_TYPE, ...headers }).end(JSON.stringify({ type: problemType(reason), title, status, reason, instance, ...rest }));
+  res
+    .writeHead(status, { 'content-type': PROBLEM_CONTENT_TYPE, ...headers })
+    .end(JSON.stringify({ type: problemType(reason), title, status, reason, instance, ...rest }));
 }
 
 /** The body, up to `limit` bytes; undefined once it is larger (the rest is not read). */
@@ -128,18 +183,24 @@ export async function startControlServer(options: {
   // The port actually bound (port 0 picks one), which the Host header must name.
   const expected = { port: options.port, token: options.token };
   const refuse = (req: IncomingMessage, res: ServerResponse, problem: Problem, headers?: Record<string, string>) => {
-    log(`control API: refused ${req.method} ${JSON.stringify(req.url)} from Host ${JSON.stringify(req.headers.host ?? '')}: ${problem.status} ${problem.reason}`);
+    log(
+      `control API: refused ${req.method} ${JSON.stringify(req.url)} from Host ${JSON.stringify(req.headers.host ?? '')}: ${problem.status} ${problem.reason}`,
+    );
     // Answered without reading the rest of the body; the connection is not reused.
     sendProblem(res, req.url, problem, { connection: 'close', ...headers });
   };
   const server = createServer(async (req, res) => {
     try {
-      const check = checkControlRequest({ method: req.method, url: req.url, host: req.headers.host, authorization: req.headers.authorization }, expected);
+      const check = checkControlRequest(
+        { method: req.method, url: req.url, host: req.headers.host, authorization: req.headers.authorization },
+        expected,
+      );
       if (!check.ok) return refuse(req, res, check.problem, check.headers);
       const { route } = check;
       if (route.action === 'info') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(options.info));
       const service = options.services[route.service];
-      if (!service) return refuse(req, res, { status: 404, title: 'Not found', reason: 'not_found', detail: `This demo runs no ${route.service}.` });
+      if (!service)
+        return refuse(req, res, { status: 404, title: 'Not found', reason: 'not_found', detail: `This demo runs no ${route.service}.` });
       if (route.action === 'kill') {
         req.resume();
         log(`control API: kill ${route.service}`);
@@ -147,16 +208,31 @@ export async function startControlServer(options: {
         return void res.writeHead(204).end();
       }
       const body = await readBody(req, MAX_CONTROL_BODY_BYTES);
-      if (body === undefined) return refuse(req, res, { status: 413, title: 'Payload too large', reason: 'payload_too_large', detail: `The body exceeds ${MAX_CONTROL_BODY_BYTES} bytes.` });
+      if (body === undefined)
+        return refuse(req, res, {
+          status: 413,
+          title: 'Payload too large',
+          reason: 'payload_too_large',
+          detail: `The body exceeds ${MAX_CONTROL_BODY_BYTES} bytes.`,
+        });
       const start = parseStartRequest(route.service, body);
       if (!start.ok) return refuse(req, res, start.problem);
-      log(`control API: start ${route.service}${Object.keys(start.env).length ? ` with ${Object.entries(start.env).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}`);
+      log(
+        `control API: start ${route.service}${
+          Object.keys(start.env).length
+            ? ` with ${Object.entries(start.env)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(' ')}`
+            : ''
+        }`,
+      );
       if (service.isRunning()) await service.kill();
       await service.start(start.env);
       res.writeHead(204).end();
     } catch (err) {
       log(`control API: ${req.method} ${req.url} failed: ${(err as Error).message}`);
-      if (!res.headersSent) sendProblem(res, req.url, { status: 500, title: 'Control action failed', reason: 'internal', detail: (err as Error).message });
+      if (!res.headersSent)
+        sendProblem(res, req.url, { status: 500, title: 'Control action failed', reason: 'internal', detail: (err as Error).message });
     }
   });
   await new Promise<void>((resolve, reject) => {

@@ -5,7 +5,6 @@ import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../integration/support.ts';
-import { freePort } from '../stack/ports.ts';
 import { REPO_ROOT } from '../stack/service.ts';
 import { waitFor } from '../stack/wait.ts';
 
@@ -20,7 +19,12 @@ function descendants(pid: number): number[] {
     children.set(pp!, [...(children.get(pp!) ?? []), p!]);
   }
   const all: number[] = [];
-  const walk = (p: number) => (children.get(p) ?? []).forEach((c) => (all.push(c), walk(c)));
+  const walk = (p: number): void => {
+    for (const c of children.get(p) ?? []) {
+      all.push(c);
+      walk(c);
+    }
+  };
   walk(pid);
   return all;
 }
@@ -35,18 +39,44 @@ const alive = (pid: number) => {
 };
 
 async function freePorts() {
-  const names = ['nats-port', 'nats-monitor-port', 'gateway-port', 'publisher-port', 'consumer-port', 'prometheus-port', 'alertmanager-port', 'receiver-port', 'console-port', 'control-port'];
+  const names = [
+    'nats-port',
+    'nats-monitor-port',
+    'gateway-port',
+    'publisher-port',
+    'consumer-port',
+    'prometheus-port',
+    'alertmanager-port',
+    'receiver-port',
+    'console-port',
+    'control-port',
+  ];
   // Cluster topologies take N, N+1, N+2 (NATS) and N, N+10 (gateways): space the bases apart.
   const base = 20_000 + Math.floor(Math.random() * 20_000);
   const args: string[] = [];
-  names.forEach((name, i) => args.push(`--${name}`, String(base + i * 100)));
+  for (const [i, name] of names.entries()) args.push(`--${name}`, String(base + i * 100));
   return { args, prometheus: base + 500, console: base + 800 };
 }
 
 describe('npm run demo', () => {
   it('documents every option in --help', () => {
     const help = execFileSync(process.execPath, [DEMO, '--help'], { encoding: 'utf8' });
-    for (const option of ['--topology', '--rate', '--nats-port', '--gateway-port', '--publisher-port', '--consumer-port', '--prometheus-port', '--alertmanager-port', '--receiver-port', '--console-port', '--state-dir', '--fresh', '--scrape-interval', '--control-port']) {
+    for (const option of [
+      '--topology',
+      '--rate',
+      '--nats-port',
+      '--gateway-port',
+      '--publisher-port',
+      '--consumer-port',
+      '--prometheus-port',
+      '--alertmanager-port',
+      '--receiver-port',
+      '--console-port',
+      '--state-dir',
+      '--fresh',
+      '--scrape-interval',
+      '--control-port',
+    ]) {
       expect(help).toContain(option);
     }
   });
@@ -58,7 +88,11 @@ describe('npm run demo', () => {
     try {
       const ports = await freePorts();
       const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, [DEMO, ...ports.args, '--prometheus-port', String(port), '--state-dir', tempDir('demo-port')], { cwd: REPO_ROOT });
+        const child = spawn(
+          process.execPath,
+          [DEMO, ...ports.args, '--prometheus-port', String(port), '--state-dir', tempDir('demo-port')],
+          { cwd: REPO_ROOT },
+        );
         let stderr = '';
         child.stderr.on('data', (d) => (stderr += d));
         child.on('exit', (code) => resolve({ code, stderr }));
@@ -71,35 +105,59 @@ describe('npm run demo', () => {
     }
   });
 
-  it.each(['single', 'cluster'])('%s topology: starts, every target up and rule group loaded, console answers, Ctrl-C leaves nothing behind', async (topology) => {
-    const ports = await freePorts();
-    const stateDir = tempDir(`demo-${topology}`);
-    const child = spawn(process.execPath, [DEMO, ...ports.args, '--topology', topology, '--scrape-interval', '2s', '--rate', '20', '--state-dir', stateDir], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    try {
-      await waitFor('the demo to report every target up', () => /All (\d+) Prometheus targets up and (\d+) rule groups loaded/.test(output), { timeoutMs: 120_000, intervalMs: 500 });
-      const prometheus = `http://127.0.0.1:${ports.prometheus}`;
-      const targets = (await (await fetch(`${prometheus}/api/v1/targets`)).json()) as { data: { activeTargets: { health: string; labels: { job: string } }[] } };
-      expect(targets.data.activeTargets.every((t) => t.health === 'up')).toBe(true);
-      expect(targets.data.activeTargets.filter((t) => t.labels.job === 'webhook-gateway')).toHaveLength(topology === 'cluster' ? 2 : 1);
-      const rules = (await (await fetch(`${prometheus}/api/v1/rules`)).json()) as { data: { groups: { name: string; rules: unknown[] }[] } };
-      expect(rules.data.groups.map((g) => g.name).sort()).toEqual(['migration', 'slo-delivery-success', 'slo-error-rate', 'slo-processing-latency', 'slo-webhook-uptime', 'webhook-event-bus', 'webhook-event-bus-safety']);
-      const page = await fetch(`http://127.0.0.1:${ports.console}/`);
-      expect(page.status).toBe(200);
-      expect(await page.text()).toContain('Event bus console');
-      const children = descendants(child.pid!);
-      // NATS node(s), gateway(s), consumer, publisher, Prometheus, Alertmanager.
-      expect(children.length).toBeGreaterThanOrEqual(topology === 'cluster' ? 9 : 6);
-      child.kill('SIGINT');
-      expect(await exited).toBe(0);
-      await waitFor('every child process to exit', () => children.every((pid) => !alive(pid)), { timeoutMs: 15_000 });
-      expect(output).toContain('Stopped.');
-    } finally {
-      // A failed assertion must not leave the demo's processes behind: kill its whole process group.
-      if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
-    }
-  }, 180_000);
+  it.each(['single', 'cluster'])(
+    '%s topology: starts, every target up and rule group loaded, console answers, Ctrl-C leaves nothing behind',
+    async (topology) => {
+      const ports = await freePorts();
+      const stateDir = tempDir(`demo-${topology}`);
+      const child = spawn(
+        process.execPath,
+        [DEMO, ...ports.args, '--topology', topology, '--scrape-interval', '2s', '--rate', '20', '--state-dir', stateDir],
+        { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+      );
+      let output = '';
+      child.stdout.on('data', (d) => (output += d));
+      child.stderr.on('data', (d) => (output += d));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      try {
+        await waitFor(
+          'the demo to report every target up',
+          () => /All (\d+) Prometheus targets up and (\d+) rule groups loaded/.test(output),
+          { timeoutMs: 120_000, intervalMs: 500 },
+        );
+        const prometheus = `http://127.0.0.1:${ports.prometheus}`;
+        const targets = (await (await fetch(`${prometheus}/api/v1/targets`)).json()) as {
+          data: { activeTargets: { health: string; labels: { job: string } }[] };
+        };
+        expect(targets.data.activeTargets.every((t) => t.health === 'up')).toBe(true);
+        expect(targets.data.activeTargets.filter((t) => t.labels.job === 'webhook-gateway')).toHaveLength(topology === 'cluster' ? 2 : 1);
+        const rules = (await (await fetch(`${prometheus}/api/v1/rules`)).json()) as {
+          data: { groups: { name: string; rules: unknown[] }[] };
+        };
+        expect(rules.data.groups.map((g) => g.name).sort()).toEqual([
+          'migration',
+          'slo-delivery-success',
+          'slo-error-rate',
+          'slo-processing-latency',
+          'slo-webhook-uptime',
+          'webhook-event-bus',
+          'webhook-event-bus-safety',
+        ]);
+        const page = await fetch(`http://127.0.0.1:${ports.console}/`);
+        expect(page.status).toBe(200);
+        expect(await page.text()).toContain('Event bus console');
+        const children = descendants(child.pid!);
+        // NATS node(s), gateway(s), consumer, publisher, Prometheus, Alertmanager.
+        expect(children.length).toBeGreaterThanOrEqual(topology === 'cluster' ? 9 : 6);
+        child.kill('SIGINT');
+        expect(await exited).toBe(0);
+        await waitFor('every child process to exit', () => children.every((pid) => !alive(pid)), { timeoutMs: 15_000 });
+        expect(output).toContain('Stopped.');
+      } finally {
+        // A failed assertion must not leave the demo's processes behind: kill its whole process group.
+        if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+      }
+    },
+    180_000,
+  );
 });

@@ -14,7 +14,7 @@ import { adminTokenFile, HELP, parseDemoOptions, portsInUse } from './options.ts
 import { startControlServer } from './control.ts';
 import { startStatusLine, type StatusLine } from './status-line.ts';
 
-let options;
+let options: ReturnType<typeof parseDemoOptions>;
 try {
   options = parseDemoOptions(process.argv.slice(2));
 } catch (err) {
@@ -29,7 +29,9 @@ const startedAt = Date.now();
 
 for (const { port, what, option } of portsInUse(options)) {
   if (await isPortInUse(port)) {
-    console.error(`Port ${port} (${what}) is already in use: stop whatever holds it, or move it with npm run demo -- ${option} <free port>.`);
+    console.error(
+      `Port ${port} (${what}) is already in use: stop whatever holds it, or move it with npm run demo -- ${option} <free port>.`,
+    );
     process.exit(1);
   }
 }
@@ -46,7 +48,7 @@ const signingSecret = readFileSync(secretFile, 'utf8').trim();
 const tokenFile = adminTokenFile(options.stateDir);
 const adminToken = readOrCreateTokenFile(tokenFile);
 
-// The publisher's transport (webhook | dual | nats) lives in a file, so the Phase 2 cutover can be
+// The publisher's transport mode (webhook | dual | nats) lives in a file, so the Phase 2 cutover can be
 // rehearsed here: write the file, send the publisher SIGHUP (runbooks/migration/cutover.md).
 const transportFile = path.join(options.stateDir, 'publisher-transport');
 if (!existsSync(transportFile)) writeFileSync(transportFile, 'webhook\n');
@@ -77,7 +79,13 @@ const control = await startControlServer({
   token: adminToken,
   services: { gateway: stack.gateway, publisher: stack.publisher, consumer: stack.consumer, nats: stack.nats },
   log: (line) => (status ? status.log(line) : console.log(line)),
-  info: { prometheusUrl: prometheus.url, alertmanagerUrl: alertmanager.url, publisherUrl: stack.publisher.url, gatewayUrl: stack.gateway.url, webhookUrl: stack.webhookUrl },
+  info: {
+    prometheusUrl: prometheus.url,
+    alertmanagerUrl: alertmanager.url,
+    publisherUrl: stack.publisher.url,
+    gatewayUrl: stack.gateway.url,
+    webhookUrl: stack.webhookUrl,
+  },
 });
 
 console.log(`
@@ -92,7 +100,7 @@ console.log(`
                    TLS and one nkey per service: CA and seeds in ${path.relative(process.cwd(), stack.natsCredentials.dir) || stack.natsCredentials.dir}
   Admin token      TOKEN=$(cat ${path.relative(process.cwd(), tokenFile) || tokenFile})   gateway fault switch (PUT /admin/faults),
                    publisher dead-letter API, and the demo control API at ${control.url} (npm run drill -- <AlertName>)
-  Transport        ${transportFile} (webhook | dual | nats; send the publisher SIGHUP after editing)
+  Transport mode   ${transportFile} (webhook | dual | nats; send the publisher SIGHUP after editing)
   Logs and data    ${options.stateDir}
 Sending ${options.rate} events/s. Ctrl-C stops everything.
 `);

@@ -81,10 +81,12 @@ export function parseDemoOptions(argv: string[]): DemoOptions | 'help' {
     if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`--${name} must be a port number, got "${value}"`);
     return n;
   };
-  if (values.topology !== 'single' && values.topology !== 'cluster') throw new Error(`--topology must be single or cluster, got "${values.topology}"`);
+  if (values.topology !== 'single' && values.topology !== 'cluster')
+    throw new Error(`--topology must be single or cluster, got "${values.topology}"`);
   const rate = Number(values.rate);
   if (!(rate >= 0)) throw new Error(`--rate must be a number of events per second, got "${values.rate}"`);
-  if (!/^\d+(ms|s|m)$/.test(values['scrape-interval'])) throw new Error(`--scrape-interval must look like 15s, got "${values['scrape-interval']}"`);
+  if (!/^\d+(ms|s|m)$/.test(values['scrape-interval']))
+    throw new Error(`--scrape-interval must look like 15s, got "${values['scrape-interval']}"`);
   const cluster = values.topology === 'cluster';
   const series = (base: number, count: number, step = 1) => Array.from({ length: count }, (_, i) => base + i * step);
   return {
@@ -116,7 +118,11 @@ export function portsInUse(options: DemoOptions): { port: number; what: string; 
   const p = options.ports;
   return [
     ...p.nats.map((port, i) => ({ port, what: `NATS${p.nats.length > 1 ? ` node ${i + 1}` : ''}`, option: '--nats-port' })),
-    ...p.natsMonitor.map((port, i) => ({ port, what: `NATS monitoring${p.natsMonitor.length > 1 ? ` node ${i + 1}` : ''}`, option: '--nats-monitor-port' })),
+    ...p.natsMonitor.map((port, i) => ({
+      port,
+      what: `NATS monitoring${p.natsMonitor.length > 1 ? ` node ${i + 1}` : ''}`,
+      option: '--nats-monitor-port',
+    })),
     ...p.gateway.map((port, i) => ({ port, what: `gateway${p.gateway.length > 1 ? ` ${i + 1}` : ''}`, option: '--gateway-port' })),
     { port: p.publisher, what: 'publisher', option: '--publisher-port' },
     { port: p.consumer, what: 'consumer', option: '--consumer-port' },

@@ -3,7 +3,7 @@
 // terminal; printed every 10 s otherwise (CI logs, pipes).
 import { DatabaseSync } from 'node:sqlite';
 import { CONSUMER_NAMES } from '../../app/consumer/handlers/index.ts';
-import { percentile } from '../load/open-model.ts';
+import { percentile } from '../../app/telemetry/percentile.ts';
 import type { Stack } from '../stack/stack.ts';
 
 export type StatusLine = { log(line: string): void; stop(): void };
@@ -58,8 +58,13 @@ export function startStatusLine(options: {
     let p95 = '-';
     try {
       const db = new DatabaseSync(stack.consumerDbPath, { readOnly: true });
-      const rows = db.prepare('SELECT consumer, count(*) AS n FROM processed WHERE handled_at >= ? GROUP BY consumer').all(startedAt) as { consumer: string; n: number }[];
-      const latencies = (db.prepare('SELECT handled_at - occurred_at AS ms FROM processed WHERE handled_at >= ?').all(since) as { ms: number }[]).map((r) => r.ms);
+      const rows = db.prepare('SELECT consumer, count(*) AS n FROM processed WHERE handled_at >= ? GROUP BY consumer').all(startedAt) as {
+        consumer: string;
+        n: number;
+      }[];
+      const latencies = (
+        db.prepare('SELECT handled_at - occurred_at AS ms FROM processed WHERE handled_at >= ?').all(since) as { ms: number }[]
+      ).map((r) => r.ms);
       db.close();
       delivered = CONSUMER_NAMES.map((c) => rows.find((r) => r.consumer === c)?.n ?? 0).join('/');
       if (latencies.length) p95 = `${percentile(latencies, 95)} ms`;
@@ -70,7 +75,9 @@ export function startStatusLine(options: {
     line = `[${seconds}s] targets ${up}/${total} up · rule groups ${groups} · firing ${firing?.length ?? '?'} · sent ${counters.acknowledged}${counters.failed ? ` (failed ${counters.failed})` : ''} · outbox ${health?.outbox.depth ?? '?'} · delivered ${delivered} (${CONSUMER_NAMES.join('/')}) · dead letters ${health?.deadLetter.depth ?? '?'} · e2e p95 ${p95}`;
     if (!announcedReady && total > 0 && up === total && groups >= EXPECTED_RULE_GROUPS) {
       announcedReady = true;
-      log(`All ${total} Prometheus targets up and ${groups} rule groups loaded, ${((Date.now() - startedAt) / 1000).toFixed(1)} s after start.`);
+      log(
+        `All ${total} Prometheus targets up and ${groups} rule groups loaded, ${((Date.now() - startedAt) / 1000).toFixed(1)} s after start.`,
+      );
     }
     if (tty) draw();
     else if (ticks % 5 === 0) console.log(line);

@@ -42,10 +42,13 @@ if (values.help || drills.length === 0 || unknown.length) {
   process.exit(values.help ? 0 : 2);
 }
 const timeScale = Number(values['time-scale']);
-let target: DrillTarget | undefined = timeScale === 1 ? await connectToDemo(values['control-url'], path.resolve(REPO_ROOT, values['state-dir'])) : undefined;
+let target: DrillTarget | undefined =
+  timeScale === 1 ? await connectToDemo(values['control-url'], path.resolve(REPO_ROOT, values['state-dir'])) : undefined;
 if (target) console.log(`drilling the running demo (${values['control-url']})`);
 else {
-  console.log(`starting a private stack${timeScale > 1 ? ` with the alert rules scaled down ${timeScale}x` : ' with the real alert rules'} ...`);
+  console.log(
+    `starting a private stack${timeScale > 1 ? ` with the alert rules scaled down ${timeScale}x` : ' with the real alert rules'} ...`,
+  );
   target = await startDrillStack({ timeScale });
 }
 const results: DrillResult[] = [];
@@ -55,7 +58,7 @@ try {
   await target.close();
 }
 mkdirSync(values.out, { recursive: true });
-writeFileSync(path.join(values.out, 'drill.json'), JSON.stringify(results, null, 2) + '\n');
+writeFileSync(path.join(values.out, 'drill.json'), `${JSON.stringify(results, null, 2)}\n`);
 writeFileSync(path.join(values.out, 'drill.md'), drillMarkdown(results));
 process.stdout.write(`\n${drillMarkdown(results)}`);
 process.exitCode = results.every((r) => r.pass) ? 0 : 1;

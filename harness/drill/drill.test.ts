@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { loadRuleFile } from '../../alerts/lint/load-rule-files.ts';
+import { loadRuleFile } from '../../observability/load-rule-files.ts';
 import { tempDir } from '../integration/support.ts';
 import { REPO_ROOT } from '../stack/service.ts';
 import { waitFor } from '../stack/wait.ts';
@@ -26,11 +26,26 @@ describe('drills', () => {
 
   it('WebhookGatewayDown fires in Alertmanager and resolves, against the running demo', async () => {
     const base = 20_000 + Math.floor(Math.random() * 20_000);
-    const names = ['nats-port', 'nats-monitor-port', 'gateway-port', 'publisher-port', 'consumer-port', 'prometheus-port', 'alertmanager-port', 'receiver-port', 'console-port', 'control-port'];
+    const names = [
+      'nats-port',
+      'nats-monitor-port',
+      'gateway-port',
+      'publisher-port',
+      'consumer-port',
+      'prometheus-port',
+      'alertmanager-port',
+      'receiver-port',
+      'console-port',
+      'control-port',
+    ];
     const ports = names.flatMap((name, i) => [`--${name}`, String(base + i * 100)]);
     const controlUrl = `http://127.0.0.1:${base + 900}`;
     const stateDir = tempDir('drill-demo');
-    const demo = spawn(process.execPath, [path.join(REPO_ROOT, 'harness/demo/demo.ts'), ...ports, '--rate', '20', '--state-dir', stateDir], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const demo = spawn(
+      process.execPath,
+      [path.join(REPO_ROOT, 'harness/demo/demo.ts'), ...ports, '--rate', '20', '--state-dir', stateDir],
+      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+    );
     let demoOutput = '';
     demo.stdout.on('data', (d) => (demoOutput += d));
     demo.stderr.on('data', (d) => (demoOutput += d));
@@ -38,7 +53,20 @@ describe('drills', () => {
     try {
       await waitFor('the demo to start', () => demoOutput.includes('Ctrl-C stops everything'), { timeoutMs: 90_000, intervalMs: 500 });
       const out = tempDir('drill-out');
-      const drill = await promisify(execFile)(process.execPath, [path.join(REPO_ROOT, 'harness/drill/cli.ts'), 'WebhookGatewayDown', '--control-url', controlUrl, '--state-dir', stateDir, '--out', out], { cwd: REPO_ROOT, timeout: 400_000 }).catch((e: { stdout: string; stderr: string }) => e);
+      const drill = await promisify(execFile)(
+        process.execPath,
+        [
+          path.join(REPO_ROOT, 'harness/drill/cli.ts'),
+          'WebhookGatewayDown',
+          '--control-url',
+          controlUrl,
+          '--state-dir',
+          stateDir,
+          '--out',
+          out,
+        ],
+        { cwd: REPO_ROOT, timeout: 400_000 },
+      ).catch((e: { stdout: string; stderr: string }) => e);
       expect(drill.stdout).toContain('drilling the running demo');
       expect(drill.stdout).toContain('-- Runbook: Diagnosis');
       const [result] = JSON.parse(readFileSync(path.join(out, 'drill.json'), 'utf8')) as DrillResult[];
@@ -48,7 +76,9 @@ describe('drills', () => {
       expect(result!.timeToFireMs!).toBeLessThan(100_000);
       expect(readFileSync(path.join(out, 'drill.md'), 'utf8')).toContain('| WebhookGatewayDown |');
       // The demo's alert receiver printed the page and its resolution.
-      await waitFor('the receiver to print the page', () => demoOutput.includes('[pagerduty] FIRING WebhookGatewayDown'), { timeoutMs: 30_000 });
+      await waitFor('the receiver to print the page', () => demoOutput.includes('[pagerduty] FIRING WebhookGatewayDown'), {
+        timeoutMs: 30_000,
+      });
     } finally {
       demo.kill('SIGINT');
       const timer = setTimeout(() => process.kill(-demo.pid!, 'SIGKILL'), 20_000);

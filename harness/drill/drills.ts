@@ -20,7 +20,10 @@ async function faults(t: DrillTarget, body: object | null) {
 }
 
 async function replayDeadLetters(t: DrillTarget) {
-  const res = await fetch(`${t.publisherUrl}/admin/dead-letters/replay`, { method: 'POST', headers: { authorization: `Bearer ${t.adminToken}` } });
+  const res = await fetch(`${t.publisherUrl}/admin/dead-letters/replay`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${t.adminToken}` },
+  });
   if (!res.ok) throw new Error(`dead-letter replay answered ${res.status}`);
 }
 
@@ -28,7 +31,9 @@ async function replayDeadLetters(t: DrillTarget) {
 function repeating(everyMs: number, work: () => Promise<unknown>) {
   let timer: NodeJS.Timeout | undefined;
   return {
-    start: () => void (timer = setInterval(() => void work().catch(() => undefined), everyMs)),
+    start: () => {
+      timer = setInterval(() => void work().catch(() => undefined), everyMs);
+    },
     stop: () => clearInterval(timer),
   };
 }
@@ -36,7 +41,16 @@ function repeating(everyMs: number, work: () => Promise<unknown>) {
 const badSignatures = (t: DrillTarget) =>
   repeating(250, async () => {
     const event = buddyEnvelope(3);
-    const res = await fetch(t.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'webhook-id': event.id, 'webhook-timestamp': String(Math.floor(Date.now() / 1000)), 'webhook-signature': `v1,${Buffer.alloc(32, 1).toString('base64')}` }, body: JSON.stringify(event) });
+    const res = await fetch(t.webhookUrl, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'webhook-id': event.id,
+        'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+        'webhook-signature': `v1,${Buffer.alloc(32, 1).toString('base64')}`,
+      },
+      body: JSON.stringify(event),
+    });
     await res.arrayBuffer();
   });
 

@@ -49,7 +49,15 @@ export function drillTimeouts(timeScale: number) {
 
 export async function runDrill(t: DrillTarget, drill: Drill, print: (line: string) => void = console.log): Promise<DrillResult> {
   const timeouts = drillTimeouts(t.timeScale);
-  const result: DrillResult = { alert: drill.alert, fault: drill.fault, mitigation: drill.mitigation, timeScale: t.timeScale, timeToFireMs: null, timeToResolveMs: null, pass: false };
+  const result: DrillResult = {
+    alert: drill.alert,
+    fault: drill.fault,
+    mitigation: drill.mitigation,
+    timeScale: t.timeScale,
+    timeToFireMs: null,
+    timeToResolveMs: null,
+    pass: false,
+  };
   print(`\n== ${drill.alert}${t.timeScale > 1 ? ` (rules scaled down ${t.timeScale}x)` : ''}`);
   if (await firing(t, drill.alert)) {
     result.error = 'already firing before the fault was injected';
@@ -88,7 +96,10 @@ export function drillMarkdown(results: DrillResult[]): string {
     '',
     '| alert | fault | time to fire | time to resolve | result |',
     '| --- | --- | --- | --- | --- |',
-    ...results.map((r) => `| ${r.alert}${r.timeScale > 1 ? ` (scaled ${r.timeScale}x)` : ''} | ${r.fault} | ${s(r.timeToFireMs)} | ${s(r.timeToResolveMs)} | ${r.pass ? 'pass' : `FAIL: ${r.error}`} |`),
+    ...results.map(
+      (r) =>
+        `| ${r.alert}${r.timeScale > 1 ? ` (scaled ${r.timeScale}x)` : ''} | ${r.fault} | ${s(r.timeToFireMs)} | ${s(r.timeToResolveMs)} | ${r.pass ? 'pass' : `FAIL: ${r.error}`} |`,
+    ),
     '',
     'Time to fire: from injecting the fault until the alert is active (not inhibited) in Alertmanager. Time to resolve: from applying the mitigation until it is gone.',
     '',

@@ -1,8 +1,8 @@
 // A test-only rule set, generated from the real one: every `for:`, range window and group interval
 // divided by a factor, thresholds untouched. Drills use it to prove in minutes what takes an hour.
 import type { SyntaxNode } from '@lezer/common';
-import type { RuleFile } from '../../alerts/lint/rule-linter.ts';
-import { parsePromql } from '../promql/analysis.ts';
+import type { RuleFile } from '../../observability/load-rule-files.ts';
+import { parsePromql } from '../../observability/promql/analysis.ts';
 
 const UNITS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400, w: 604_800, y: 31_536_000 };
 
@@ -27,7 +27,8 @@ export function scaleExpression(expr: string, factor: number): string {
   };
   walk(parsed.root);
   let out = expr;
-  for (const node of ranges.sort((a, b) => b.from - a.from)) out = out.slice(0, node.from) + scaleDuration(expr.slice(node.from, node.to), factor) + out.slice(node.to);
+  for (const node of ranges.sort((a, b) => b.from - a.from))
+    out = out.slice(0, node.from) + scaleDuration(expr.slice(node.from, node.to), factor) + out.slice(node.to);
   return out;
 }
 
@@ -37,7 +38,11 @@ export function scaleRuleFile(file: RuleFile, factor: number): RuleFile {
     groups: file.groups.map((group) => ({
       ...group,
       ...(group.interval ? { interval: scaleDuration(group.interval, factor) } : {}),
-      rules: group.rules.map((rule) => ({ ...rule, expr: scaleExpression(rule.expr, factor), ...(rule.for ? { for: scaleDuration(rule.for, factor) } : {}) })),
+      rules: group.rules.map((rule) => ({
+        ...rule,
+        expr: scaleExpression(rule.expr, factor),
+        ...(rule.for ? { for: scaleDuration(rule.for, factor) } : {}),
+      })),
     })),
   };
 }

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { loadRuleFile } from '../../alerts/lint/load-rule-files.ts';
+import { loadRuleFile } from '../../observability/load-rule-files.ts';
 import type { Controlled, ControlInfo } from '../demo/control.ts';
 import { adminTokenFile } from '../demo/options.ts';
 import { buddyEvent } from '../load/event-factory.ts';
@@ -40,10 +40,21 @@ export async function connectToDemo(controlUrl: string, stateDir: string): Promi
     return undefined;
   }
   const call = async (service: Controlled, action: 'kill' | 'start', env?: Record<string, string>) => {
-    const res = await fetch(`${controlUrl}/control/${service}/${action}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ env }) });
+    const res = await fetch(`${controlUrl}/control/${service}/${action}`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ env }),
+    });
     if (!res.ok) throw new Error(`demo control: ${action} ${service} answered ${res.status}: ${await res.text()}`);
   };
-  return { ...info, adminToken, timeScale: 1, kill: (s) => call(s, 'kill'), start: (s, env) => call(s, 'start', env), close: async () => undefined };
+  return {
+    ...info,
+    adminToken,
+    timeScale: 1,
+    kill: (s) => call(s, 'kill'),
+    start: (s, env) => call(s, 'start', env),
+    close: async () => undefined,
+  };
 }
 
 /** A private stack for drills, under a steady load of `rate` events/s. */

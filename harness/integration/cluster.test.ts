@@ -11,6 +11,7 @@ import { runOpenModel } from '../load/open-model.ts';
 import { createEvent } from '../load/publisher-client.ts';
 import { startStack, type Stack } from '../stack/stack.ts';
 import { newSecret, summarize, tempDir, waitForAllDelivered, writeArtifact } from './support.ts';
+import { EVENT_BUS_LAYOUT } from '../../app/bus/layout.ts';
 
 let stack: Stack;
 
@@ -28,7 +29,7 @@ describe('clustered topology', () => {
     expect(stack.gateways).toHaveLength(2);
     const nc = await stack.connectNats('auditor');
     try {
-      const info = await (await jetstreamManager(nc, { checkAPI: false })).streams.info('BUDDY_EVENTS');
+      const info = await (await jetstreamManager(nc, { checkAPI: false })).streams.info(EVENT_BUS_LAYOUT.stream);
       expect(info.config.num_replicas).toBe(3);
       expect(info.cluster?.replicas?.length).toBe(2);
     } finally {
@@ -90,17 +91,23 @@ describe('clustered topology', () => {
     for (const node of stack.natsNodes) {
       const conf = readFileSync(path.join(stack.dir, 'nats', `${node.name}.conf`), 'utf8');
       const port = Number(/cluster \{[^}]*?listen: "127\.0\.0\.1:(\d+)"/.exec(conf)![1]);
-      const plaintext = await probe(() => net.connect({ host: '127.0.0.1', port }).on('connect', function (this: net.Socket) {
-        this.write('CONNECT {}\r\nPING\r\n');
-      }));
+      const plaintext = await probe(() =>
+        net.connect({ host: '127.0.0.1', port }).on('connect', function (this: net.Socket) {
+          this.write('CONNECT {}\r\nPING\r\n');
+        }),
+      );
       expect(plaintext.text, node.name).toBe('');
       const ca = readFileSync(credentials.caFile);
       const withoutCertificate = await probe(() => tls.connect({ host: '127.0.0.1', port, ca }));
       expect(withoutCertificate.error, node.name).toMatch(/certificate/i);
       // The control: a peer with a certificate from our CA gets the route's INFO.
-      const asPeer = await probe(() => tls.connect({ host: '127.0.0.1', port, ca, cert: readFileSync(credentials.certFile), key: readFileSync(credentials.keyFile) }).on('data', function (this: tls.TLSSocket) {
-        this.end();
-      }));
+      const asPeer = await probe(() =>
+        tls
+          .connect({ host: '127.0.0.1', port, ca, cert: readFileSync(credentials.certFile), key: readFileSync(credentials.keyFile) })
+          .on('data', function (this: tls.TLSSocket) {
+            this.end();
+          }),
+      );
       expect(asPeer.text, node.name).toMatch(/^INFO /);
     }
   });

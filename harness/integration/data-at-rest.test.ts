@@ -18,6 +18,7 @@ import { startService, type Service } from '../stack/service.ts';
 import { type Stack, startStack } from '../stack/stack.ts';
 import { waitFor } from '../stack/wait.ts';
 import { newSecret, tempDir, waitForAllDelivered } from './support.ts';
+import { DEFAULT_WEBHOOK_ENDPOINT } from '../../app/gateway/config.ts';
 
 const MARKER = 'PERSONAL-DATA-MARKER';
 const modeOf = (p: string) => statSync(p).mode & 0o777;
@@ -30,7 +31,12 @@ function corruptPage(file: string, page: number): void {
 }
 
 async function post(url: string, body: string | Buffer, headers: Record<string, string> = {}) {
-  const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers }, signal: AbortSignal.timeout(10_000) });
+  const res = await fetch(url, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', ...headers },
+    signal: AbortSignal.timeout(10_000),
+  });
   return { status: res.status, type: res.headers.get('content-type') ?? '', text: await res.text() };
 }
 
@@ -42,17 +48,29 @@ describe('a corrupt database file stops start-up', () => {
       'publisher',
       async (file) => {
         const store = sqliteOutbox({ database: file });
-        await store.insert(Array.from({ length: 300 }, (_, i) => ({ id: randomUUID(), type: 'buddy.match.ended', body: JSON.stringify(buddyEnvelope(i)), traceHeaders: null })), 0);
+        await store.insert(
+          Array.from({ length: 300 }, (_, i) => ({
+            id: randomUUID(),
+            type: 'buddy.match.ended',
+            body: JSON.stringify(buddyEnvelope(i)),
+            traceHeaders: null,
+          })),
+          0,
+        );
         await store.close();
       },
-      (file) => ({ PUBLISHER_OUTBOX_PATH: file, CSR_WEBHOOK_URL: 'http://127.0.0.1:9/webhooks/buddy-events' }),
+      (file) => ({ PUBLISHER_OUTBOX_PATH: file, CSR_WEBHOOK_URL: `http://127.0.0.1:9${DEFAULT_WEBHOOK_ENDPOINT}` }),
     ],
     [
       'consumer',
       async (file) => {
-        const inbox = openInbox(file, handlers.map((h) => h.schema));
+        const inbox = openInbox(
+          file,
+          handlers.map((h) => h.schema),
+        );
         inbox.batch(() => {
-          for (let i = 0; i < 200; i++) inbox.handleOnce('journey', buddyEnvelope(i) as EventEnvelope, { deliveryCount: 1, streamSeq: i + 1 }, 0, () => undefined);
+          for (let i = 0; i < 200; i++)
+            inbox.handleOnce('journey', buddyEnvelope(i) as EventEnvelope, { deliveryCount: 1, streamSeq: i + 1 }, 0, () => undefined);
         });
         inbox.close();
       },
@@ -155,8 +173,15 @@ describe('a running stack', () => {
     await waitForAllDelivered(stack.consumerDbPath, acknowledged, 30_000);
 
     const grown = (s: Service) => readFileSync(s.logFile).subarray(before.get(s.name)!).toString('utf8');
-    const rejections = (s: Service) => grown(s).split('\n').filter((l) => l.includes('"malformed_json"')).length;
-    await waitFor('the rejections to reach the log files', () => rejections(stack.publisher) >= 2 * rounds && rejections(stack.gateway) >= 2 * rounds, { timeoutMs: 10_000 });
+    const rejections = (s: Service) =>
+      grown(s)
+        .split('\n')
+        .filter((l) => l.includes('"malformed_json"')).length;
+    await waitFor(
+      'the rejections to reach the log files',
+      () => rejections(stack.publisher) >= 2 * rounds && rejections(stack.gateway) >= 2 * rounds,
+      { timeoutMs: 10_000 },
+    );
     const sent = rounds * (atPublisher.length + atGateway.length);
     for (const service of services) {
       const text = grown(service);
@@ -180,9 +205,17 @@ describe('a running stack', () => {
 
     const health = await fetch(`${stack.publisher.url}/health`);
     expect(health.status).toBe(503);
-    expect(await health.json()).toMatchObject({ status: 'degraded', ok: false, storeFile: { path: stack.outboxPath, ok: false, reason: 'database_file_missing' } });
+    expect(await health.json()).toMatchObject({
+      status: 'degraded',
+      ok: false,
+      storeFile: { path: stack.outboxPath, ok: false, reason: 'database_file_missing' },
+    });
     expect(sumOf(await scrape(stack.publisher.url), 'webhook_publisher_store_file_ok')).toBe(0);
-    await waitFor('the publisher to log it', () => readFileSync(stack.publisher.logFile, 'utf8').includes('outbox file is no longer the file at its path'), { timeoutMs: 5000 });
+    await waitFor(
+      'the publisher to log it',
+      () => readFileSync(stack.publisher.logFile, 'utf8').includes('outbox file is no longer the file at its path'),
+      { timeoutMs: 5000 },
+    );
 
     // A restart opens a fresh outbox: healthy again, and the gauge says so.
     await stack.publisher.stop();
@@ -196,22 +229,39 @@ describe('a running stack', () => {
     for (const f of databaseFiles(stack.consumerDbPath)) rmSync(f, { force: true });
     const health = await fetch(`${stack.consumer.url}/health`);
     expect(health.status).toBe(503);
-    expect(await health.json()).toMatchObject({ status: 'degraded', inboxFile: { path: stack.consumerDbPath, ok: false, reason: 'database_file_missing' } });
+    expect(await health.json()).toMatchObject({
+      status: 'degraded',
+      inboxFile: { path: stack.consumerDbPath, ok: false, reason: 'database_file_missing' },
+    });
     expect(sumOf(await scrape(stack.consumer.url), 'event_consumer_inbox_file_ok')).toBe(0);
-    await waitFor('the consumer to log it', () => readFileSync(stack.consumer.logFile, 'utf8').includes('inbox file is no longer the file at its path'), { timeoutMs: 5000 });
+    await waitFor(
+      'the consumer to log it',
+      () => readFileSync(stack.consumer.logFile, 'utf8').includes('inbox file is no longer the file at its path'),
+      { timeoutMs: 5000 },
+    );
 
     // It stops pulling: new events wait in JetStream instead of being delivered, left unacked and
     // redelivered until max_deliver gives up on them.
-    await waitFor('the consumer to stop consuming', () => readFileSync(stack.consumer.logFile, 'utf8').includes('stopped consuming'), { timeoutMs: 10_000 });
+    await waitFor('the consumer to stop consuming', () => readFileSync(stack.consumer.logFile, 'utf8').includes('stopped consuming'), {
+      timeoutMs: 10_000,
+    });
     for (let i = 0; i < 5; i++) expect((await createEvent(stack.publisher, buddyEvent(900 + i))).ok).toBe(true);
     const nc = await stack.connectNats('consumer');
     try {
       const jsm = await jetstreamManager(nc, { checkAPI: false });
-      await waitFor('the events to wait in the stream', async () => (await jsm.consumers.info(EVENT_BUS_LAYOUT.stream, 'journey')).num_pending >= 5, { timeoutMs: 15_000 });
+      await waitFor(
+        'the events to wait in the stream',
+        async () => (await jsm.consumers.info(EVENT_BUS_LAYOUT.stream, 'journey')).num_pending >= 5,
+        { timeoutMs: 15_000 },
+      );
       await new Promise((r) => setTimeout(r, 3000));
       for (const consumer of CONSUMER_NAMES) {
         const info = await jsm.consumers.info(EVENT_BUS_LAYOUT.stream, consumer);
-        expect({ consumer, pending: info.num_pending >= 5, redelivered: info.num_redelivered }).toEqual({ consumer, pending: true, redelivered: 0 });
+        expect({ consumer, pending: info.num_pending >= 5, redelivered: info.num_redelivered }).toEqual({
+          consumer,
+          pending: true,
+          redelivered: 0,
+        });
       }
     } finally {
       await nc.close();

@@ -78,7 +78,10 @@ describe('recovery from faults', () => {
     const body = JSON.stringify(event);
     const probe = await fetch(stack.webhookUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...signatureHeaders(parseSecrets(secret), event.id, Math.floor(Date.now() / 1000), body) },
+      headers: {
+        'content-type': 'application/json',
+        ...signatureHeaders(parseSecrets(secret), event.id, Math.floor(Date.now() / 1000), body),
+      },
       body,
     });
     expect(probe.status).toBe(503);
@@ -87,7 +90,9 @@ describe('recovery from faults', () => {
     attempted.add(event.id);
     const during = await send(40, 5); // 8 s with NATS down
     const gateway = await scrape(stack.gateway.url);
-    expect(sumOf(gateway, 'webhook_gateway_events_received_total', { outcome: 'unavailable', reason: 'bus_unavailable' })).toBeGreaterThan(0);
+    expect(sumOf(gateway, 'webhook_gateway_events_received_total', { outcome: 'unavailable', reason: 'bus_unavailable' })).toBeGreaterThan(
+      0,
+    );
     expect(sumOf(gateway, 'webhook_gateway_bus_publish_errors_total')).toBeGreaterThan(0);
     expect(sumOf(gateway, 'webhook_gateway_errors_total', { reason: 'bus_unavailable' })).toBeGreaterThan(0);
     const publisher = await scrape(stack.publisher.url);

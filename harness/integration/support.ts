@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CONSUMER_NAMES } from '../../app/consumer/handlers/index.ts';
-import { handledCounts, readDeliveryLog } from '../history/consumer-log.ts';
+import { handledCounts, readDeliveryLog } from '../inbox-reader/consumer-log.ts';
 import { REPO_ROOT } from '../stack/service.ts';
 import { waitFor } from '../stack/wait.ts';
 
@@ -26,7 +26,11 @@ export function writeArtifact(name: string, content: unknown): string {
 export type DeliveryCounts = { consumer: string; delivered: number; lost: string[]; duplicated: string[]; unexpected: string[] };
 
 /** Compares what each consumer handled with the ids the publisher acknowledged. */
-export function countDeliveries(dbPath: string, acknowledged: ReadonlySet<string>, maybe: ReadonlySet<string> = new Set()): DeliveryCounts[] {
+export function countDeliveries(
+  dbPath: string,
+  acknowledged: ReadonlySet<string>,
+  maybe: ReadonlySet<string> = new Set(),
+): DeliveryCounts[] {
   const counts = handledCounts(readDeliveryLog(dbPath));
   return CONSUMER_NAMES.map((consumer) => {
     const seen = counts.get(consumer) ?? new Map<string, number>();
@@ -41,13 +45,22 @@ export function countDeliveries(dbPath: string, acknowledged: ReadonlySet<string
 }
 
 /** `maybe`: ids sent without an acknowledgement (or by earlier tests); seeing them is not unexpected. */
-export async function waitForAllDelivered(dbPath: string, acknowledged: ReadonlySet<string>, timeoutMs = 60_000, maybe: ReadonlySet<string> = new Set()): Promise<DeliveryCounts[]> {
+export async function waitForAllDelivered(
+  dbPath: string,
+  acknowledged: ReadonlySet<string>,
+  timeoutMs = 60_000,
+  maybe: ReadonlySet<string> = new Set(),
+): Promise<DeliveryCounts[]> {
   let last: DeliveryCounts[] = [];
   try {
-    await waitFor('every consumer to handle every acknowledged event', () => {
-      last = countDeliveries(dbPath, acknowledged, maybe);
-      return last.every((c) => c.lost.length === 0);
-    }, { timeoutMs, intervalMs: 250 });
+    await waitFor(
+      'every consumer to handle every acknowledged event',
+      () => {
+        last = countDeliveries(dbPath, acknowledged, maybe);
+        return last.every((c) => c.lost.length === 0);
+      },
+      { timeoutMs, intervalMs: 250 },
+    );
   } catch (err) {
     const summary = last.map((c) => `${c.consumer}: ${c.delivered}/${acknowledged.size}`).join(', ');
     throw new Error(`${(err as Error).message}; delivered so far: ${summary}`);

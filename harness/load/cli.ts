@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { lineChart } from '../charts/svg-chart.ts';
+import { lineChart } from '../../observability/charts/svg-chart.ts';
 import { startStack, type Stack } from '../stack/stack.ts';
 import { readTokenFile } from '../stack/token-file.ts';
 import { httpOk } from '../stack/wait.ts';
@@ -31,7 +31,17 @@ and counted. Writes load.json, load.md and load-latency.svg to --out.
   --out DIR             where to write the results (default load-results)
 `;
 
-export async function runPreset(options: { preset: PresetName; publisherUrl: string; apiToken?: string; rate?: number; durationMs?: number; stageMs?: number; maxRate?: number; p99TargetMs?: number; maxInFlight?: number }) {
+export async function runPreset(options: {
+  preset: PresetName;
+  publisherUrl: string;
+  apiToken?: string;
+  rate?: number;
+  durationMs?: number;
+  stageMs?: number;
+  maxRate?: number;
+  p99TargetMs?: number;
+  maxInFlight?: number;
+}) {
   const stages = PRESETS[options.preset](options);
   const run = await runOpenModel({
     stages,
@@ -50,12 +60,21 @@ export function loadMarkdown(preset: string, publisherUrl: string, s: LoadSummar
     '',
     `Target: ${publisherUrl}/events. Scheduled ${s.scheduled}, completed ${s.completed}, dropped ${s.dropped}; achieved ${s.achievedPerSecond.toFixed(1)} events/s.`,
     `Latency (202 responses): p50 ${f(s.latencyMs.p50)}, p95 ${f(s.latencyMs.p95)}, p99 ${f(s.latencyMs.p99)}, max ${f(s.latencyMs.max)}.`,
-    `Errors by kind: ${Object.entries(s.errorsByKind).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}.`,
-    ...(s.highestRateHeld !== undefined ? [`Highest rate held (p99 under target, no errors, nothing dropped): **${s.highestRateHeld} events/s**.`] : []),
+    `Errors by kind: ${
+      Object.entries(s.errorsByKind)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ') || 'none'
+    }.`,
+    ...(s.highestRateHeld !== undefined
+      ? [`Highest rate held (p99 under target, no errors, nothing dropped): **${s.highestRateHeld} events/s**.`]
+      : []),
     '',
     '| stage rate | scheduled | completed | errors | dropped | achieved/s | p50 | p95 | p99 | held |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...s.stages.map((st) => `| ${st.ratePerSecond}/s | ${st.scheduled} | ${st.completed} | ${st.errors} | ${st.dropped} | ${st.achievedPerSecond.toFixed(1)} | ${f(st.latencyMs.p50)} | ${f(st.latencyMs.p95)} | ${f(st.latencyMs.p99)} | ${st.held ? 'yes' : 'no'} |`),
+    ...s.stages.map(
+      (st) =>
+        `| ${st.ratePerSecond}/s | ${st.scheduled} | ${st.completed} | ${st.errors} | ${st.dropped} | ${st.achievedPerSecond.toFixed(1)} | ${f(st.latencyMs.p50)} | ${f(st.latencyMs.p95)} | ${f(st.latencyMs.p99)} | ${st.held ? 'yes' : 'no'} |`,
+    ),
     '',
   ].join('\n');
 }
@@ -80,7 +99,8 @@ async function main() {
   if (values.help) return void process.stdout.write(USAGE);
   if (!(values.preset in PRESETS)) {
     process.stderr.write(`load: unknown preset "${values.preset}"\n${USAGE}`);
-    return void (process.exitCode = 2);
+    process.exitCode = 2;
+    return;
   }
   let stack: Stack | undefined;
   let publisherUrl = values['publisher-url'];
@@ -89,7 +109,8 @@ async function main() {
     publisherUrl = stack.publisher.url;
   } else if (!(await httpOk(`${publisherUrl}/health`))) {
     process.stderr.write(`load: no publisher answers at ${publisherUrl}/health; start one with "npm run demo", or pass --start-stack\n`);
-    return void (process.exitCode = 1);
+    process.exitCode = 1;
+    return;
   }
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
   const { run, summary } = await runPreset({
@@ -105,13 +126,23 @@ async function main() {
   });
   await stack?.stop();
   mkdirSync(values.out, { recursive: true });
-  writeFileSync(path.join(values.out, 'load.json'), JSON.stringify({ preset: values.preset, publisherUrl, summary }, null, 2) + '\n');
+  writeFileSync(path.join(values.out, 'load.json'), `${JSON.stringify({ preset: values.preset, publisherUrl, summary }, null, 2)}\n`);
   writeFileSync(path.join(values.out, 'load.md'), loadMarkdown(values.preset, publisherUrl, summary));
   // Latency of each iteration against its scheduled start, seconds into the run.
-  const points = run.records.map((r) => [(r.scheduledAt - run.startedAt) / 1000, r.ok ? r.latencyMs : null] as [number, number | null]).sort((a, b) => a[0] - b[0]);
+  const points = run.records
+    .map((r) => [(r.scheduledAt - run.startedAt) / 1000, r.ok ? r.latencyMs : null] as [number, number | null])
+    .sort((a, b) => a[0] - b[0]);
   writeFileSync(
     path.join(values.out, 'load-latency.svg'),
-    lineChart([{ name: 'latency per iteration', color: '#2563eb', points }], { title: `Load ${values.preset}: latency`, yFormat: (v) => `${Math.round(v)} ms`, yMin: 0, xStart: 0, xEnd: (run.endedAt - run.startedAt) / 1000, xFormat: (x) => `${Math.round(x)} s`, width: 900 }),
+    lineChart([{ name: 'latency per iteration', color: '#2563eb', points }], {
+      title: `Load ${values.preset}: latency`,
+      yFormat: (v) => `${Math.round(v)} ms`,
+      yMin: 0,
+      xStart: 0,
+      xEnd: (run.endedAt - run.startedAt) / 1000,
+      xFormat: (x) => `${Math.round(x)} s`,
+      width: 900,
+    }),
   );
   process.stdout.write(loadMarkdown(values.preset, publisherUrl, summary));
   console.log(`wrote ${values.out}/load.json, load.md, load-latency.svg`);

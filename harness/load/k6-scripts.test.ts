@@ -9,7 +9,11 @@ import { REPO_ROOT } from '../stack/service.ts';
 
 describe('k6 scripts', () => {
   it('cover the sustained, burst and ramp scenarios', () => {
-    expect(readdirSync(path.join(REPO_ROOT, 'harness/k6')).filter((f) => f.endsWith('.ts')).sort()).toEqual(['burst.ts', 'ramp.ts', 'sustained.ts']);
+    expect(
+      readdirSync(path.join(REPO_ROOT, 'harness/k6'))
+        .filter((f) => f.endsWith('.ts'))
+        .sort(),
+    ).toEqual(['burst.ts', 'ramp.ts', 'sustained.ts']);
   });
 
   it('type-check against @types/k6', () => {
@@ -20,10 +24,20 @@ describe('k6 scripts', () => {
   it('the type check can fail', () => {
     const dir = tempDir('k6-typecheck');
     writeFileSync(path.join(dir, 'bad.ts'), 'import http from "k6/http";\nhttp.post(42);\n');
-    writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ extends: path.join(REPO_ROOT, 'harness/k6/tsconfig.json'), compilerOptions: { typeRoots: [path.join(REPO_ROOT, 'node_modules/@types')] }, include: ['bad.ts'] }));
+    writeFileSync(
+      path.join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        extends: path.join(REPO_ROOT, 'harness/k6/tsconfig.json'),
+        compilerOptions: { typeRoots: [path.join(REPO_ROOT, 'node_modules/@types')] },
+        include: ['bad.ts'],
+      }),
+    );
     let output = '';
     try {
-      execFileSync(path.join(REPO_ROOT, 'node_modules/.bin/tsc'), ['-p', path.join(dir, 'tsconfig.json')], { encoding: 'utf8', stdio: 'pipe' });
+      execFileSync(path.join(REPO_ROOT, 'node_modules/.bin/tsc'), ['-p', path.join(dir, 'tsconfig.json')], {
+        encoding: 'utf8',
+        stdio: 'pipe',
+      });
     } catch (err) {
       output = (err as { stdout: string }).stdout;
     }

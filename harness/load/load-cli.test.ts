@@ -11,7 +11,11 @@ import type { LoadSummary } from './presets.ts';
 describe('npm run load', () => {
   it('runs the burst preset (200 events in 10 s) and reports latency, errors and drops', async () => {
     const out = tempDir('load');
-    await promisify(execFile)(process.execPath, [path.join(REPO_ROOT, 'harness/load/cli.ts'), '--preset', 'burst', '--start-stack', '--out', out], { cwd: REPO_ROOT, timeout: 120_000 });
+    await promisify(execFile)(
+      process.execPath,
+      [path.join(REPO_ROOT, 'harness/load/cli.ts'), '--preset', 'burst', '--start-stack', '--out', out],
+      { cwd: REPO_ROOT, timeout: 120_000 },
+    );
     const { summary } = JSON.parse(readFileSync(path.join(out, 'load.json'), 'utf8')) as { summary: LoadSummary };
     expect(summary).toMatchObject({ scheduled: 200, completed: 200, dropped: 0, errorsByKind: {} });
     expect(summary.latencyMs.p99).toBeGreaterThan(0);
@@ -20,7 +24,11 @@ describe('npm run load', () => {
   }, 150_000);
 
   it('says what to do when no publisher answers', async () => {
-    const result = await promisify(execFile)(process.execPath, [path.join(REPO_ROOT, 'harness/load/cli.ts'), '--publisher-url', 'http://127.0.0.1:9', '--out', tempDir('load-none')], { cwd: REPO_ROOT }).catch((e: { code: number; stderr: string }) => e);
+    const result = await promisify(execFile)(
+      process.execPath,
+      [path.join(REPO_ROOT, 'harness/load/cli.ts'), '--publisher-url', 'http://127.0.0.1:9', '--out', tempDir('load-none')],
+      { cwd: REPO_ROOT },
+    ).catch((e: { code: number; stderr: string }) => e);
     expect(result).toMatchObject({ code: 1 });
     expect((result as { stderr: string }).stderr).toContain('npm run demo');
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { percentile, runOpenModel } from './open-model.ts';
+import { percentile } from '../../app/telemetry/percentile.ts';
+import { runOpenModel } from './open-model.ts';
 
 describe('open-model load', () => {
   it('starts iterations on schedule even while earlier ones are still running', async () => {
@@ -37,13 +38,5 @@ describe('open-model load', () => {
     });
     expect(run.records.find((r) => r.index === 0)).toMatchObject({ ok: false, errorKind: 'TypeError' });
     expect(run.records.find((r) => r.index === 1)).toMatchObject({ ok: false, errorKind: 'http_5xx' });
-  });
-
-  it('computes nearest-rank percentiles, NaN when empty', () => {
-    const values = Array.from({ length: 100 }, (_, i) => i + 1);
-    expect(percentile(values, 50)).toBe(50);
-    expect(percentile(values, 99)).toBe(99);
-    expect(percentile(values, 100)).toBe(100);
-    expect(percentile([], 50)).toBeNaN();
   });
 });

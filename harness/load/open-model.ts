@@ -57,7 +57,15 @@ export async function runOpenModel(options: {
         .catch((err: unknown) => ({ ok: false, errorKind: (err as Error).name || 'exception' }))
         .then((result) => {
           const end = performance.now();
-          const record: IterationRecord = { index: i, scheduledAt, startedAt: start, endedAt: end, latencyMs: end - start, ok: result.ok, errorKind: result.errorKind };
+          const record: IterationRecord = {
+            index: i,
+            scheduledAt,
+            startedAt: start,
+            endedAt: end,
+            latencyMs: end - start,
+            ok: result.ok,
+            errorKind: result.errorKind,
+          };
           records.push(record);
           options.onRecord?.(record);
         })
@@ -68,12 +76,4 @@ export async function runOpenModel(options: {
   }
   await Promise.all(running);
   return { records, dropped, startedAt, endedAt: performance.now() };
-}
-
-/** Nearest-rank percentile; NaN for no samples so an empty run cannot look fast. */
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
 }

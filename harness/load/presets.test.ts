@@ -12,7 +12,15 @@ function fakeRun(stages: { rate: number; ms: number; latency: number; errors?: n
     const n = (s.rate * s.ms) / 1000;
     for (let i = 0; i < n - (s.dropped ?? 0); i++) {
       const at = t + (i * 1000) / s.rate;
-      records.push({ index: index++, scheduledAt: at, startedAt: at, endedAt: at + s.latency, latencyMs: s.latency, ok: i >= (s.errors ?? 0), errorKind: i < (s.errors ?? 0) ? 'http_5xx' : undefined });
+      records.push({
+        index: index++,
+        scheduledAt: at,
+        startedAt: at,
+        endedAt: at + s.latency,
+        latencyMs: s.latency,
+        ok: i >= (s.errors ?? 0),
+        errorKind: i < (s.errors ?? 0) ? 'http_5xx' : undefined,
+      });
     }
     dropped += s.dropped ?? 0;
     t += s.ms;
@@ -29,7 +37,9 @@ describe('load presets', () => {
   });
 
   it('reports percentiles, errors by kind and dropped iterations', () => {
-    const s = summarizeLoad(fakeRun([{ rate: 10, ms: 1000, latency: 20, errors: 2, dropped: 1 }]), [{ ratePerSecond: 10, durationMs: 1000 }]);
+    const s = summarizeLoad(fakeRun([{ rate: 10, ms: 1000, latency: 20, errors: 2, dropped: 1 }]), [
+      { ratePerSecond: 10, durationMs: 1000 },
+    ]);
     expect(s).toMatchObject({ scheduled: 10, completed: 9, dropped: 1, errorsByKind: { http_5xx: 2 } });
     expect(s.latencyMs.p99).toBe(20);
   });
@@ -41,13 +51,26 @@ describe('load presets', () => {
       { rate: 100, ms: 1000, latency: 120 },
       { rate: 200, ms: 1000, latency: 60 }, // a later good stage does not count after a failed one
     ];
-    const s = summarizeLoad(fakeRun(stages), stages.map((x) => ({ ratePerSecond: x.rate, durationMs: x.ms })), 100);
+    const s = summarizeLoad(
+      fakeRun(stages),
+      stages.map((x) => ({ ratePerSecond: x.rate, durationMs: x.ms })),
+      100,
+    );
     expect(s.stages.map((x) => x.held)).toEqual([true, true, false, true]);
     expect(s.highestRateHeld).toBe(50);
   });
 
   it('does not count a stage with errors or drops as held', () => {
-    const stages = [{ rate: 25, ms: 1000, latency: 10 }, { rate: 50, ms: 1000, latency: 10, errors: 1 }];
-    expect(summarizeLoad(fakeRun(stages), stages.map((x) => ({ ratePerSecond: x.rate, durationMs: x.ms })), 100).highestRateHeld).toBe(25);
+    const stages = [
+      { rate: 25, ms: 1000, latency: 10 },
+      { rate: 50, ms: 1000, latency: 10, errors: 1 },
+    ];
+    expect(
+      summarizeLoad(
+        fakeRun(stages),
+        stages.map((x) => ({ ratePerSecond: x.rate, durationMs: x.ms })),
+        100,
+      ).highestRateHeld,
+    ).toBe(25);
   });
 });

@@ -1,5 +1,6 @@
 // The seed's load scenarios as named presets, and what a run of one amounts to. Pure.
-import { percentile, type ArrivalStage, type OpenModelRun } from './open-model.ts';
+import { percentile } from '../../app/telemetry/percentile.ts';
+import type { ArrivalStage, OpenModelRun } from './open-model.ts';
 
 export const PRESETS = {
   /** The design's target: a steady 50 events/s. */
@@ -8,13 +9,24 @@ export const PRESETS = {
   burst: () => [{ ratePerSecond: 20, durationMs: 10_000 }],
   /** Doubling rates, to find the highest held with p99 under the target. */
   ramp: (o: { stageMs?: number; maxRate?: number }) =>
-    [25, 50, 100, 200, 400, 800, 1600].filter((r) => r <= (o.maxRate ?? 800)).map((ratePerSecond) => ({ ratePerSecond, durationMs: o.stageMs ?? 15_000 })),
+    [25, 50, 100, 200, 400, 800, 1600]
+      .filter((r) => r <= (o.maxRate ?? 800))
+      .map((ratePerSecond) => ({ ratePerSecond, durationMs: o.stageMs ?? 15_000 })),
 } satisfies Record<string, (o: { rate?: number; durationMs?: number; stageMs?: number; maxRate?: number }) => ArrivalStage[]>;
 
 export type PresetName = keyof typeof PRESETS;
 
 export type LatencySummary = { count: number; p50: number; p95: number; p99: number; max: number };
-export type StageSummary = { ratePerSecond: number; scheduled: number; completed: number; errors: number; dropped: number; achievedPerSecond: number; latencyMs: LatencySummary; held: boolean };
+export type StageSummary = {
+  ratePerSecond: number;
+  scheduled: number;
+  completed: number;
+  errors: number;
+  dropped: number;
+  achievedPerSecond: number;
+  latencyMs: LatencySummary;
+  held: boolean;
+};
 export type LoadSummary = {
   scheduled: number;
   completed: number;
@@ -28,7 +40,13 @@ export type LoadSummary = {
 };
 
 export function latencySummary(values: number[]): LatencySummary {
-  return { count: values.length, p50: percentile(values, 50), p95: percentile(values, 95), p99: percentile(values, 99), max: values.length ? Math.max(...values) : Number.NaN };
+  return {
+    count: values.length,
+    p50: percentile(values, 50),
+    p95: percentile(values, 95),
+    p99: percentile(values, 99),
+    max: values.length ? Math.max(...values) : Number.NaN,
+  };
 }
 
 /** Splits a run into its stages by scheduled time, and judges each against the p99 target. */

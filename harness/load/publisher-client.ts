@@ -14,7 +14,11 @@ export type PublisherEndpoint = { url: string; apiToken?: string };
 // A pool the size a busy application would keep; calls beyond it wait in the pool, and that wait counts in their latency.
 const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
 
-export async function createEvent(publisher: string | PublisherEndpoint, event: CreateEventRequest, timeoutMs = 10_000): Promise<CreateResult> {
+export async function createEvent(
+  publisher: string | PublisherEndpoint,
+  event: CreateEventRequest,
+  timeoutMs = 10_000,
+): Promise<CreateResult> {
   const { url, apiToken } = typeof publisher === 'string' ? { url: publisher, apiToken: undefined } : publisher;
   const body = JSON.stringify(event);
   const headers: http.OutgoingHttpHeaders = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
@@ -38,7 +42,11 @@ export async function createEvent(publisher: string | PublisherEndpoint, event: 
     req.on('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(deadline);
       // Refused: the request never reached the publisher. Any other connection error leaves it unknown.
-      resolve({ ok: false, id: event.id, errorKind: err.code === 'CLIENT_TIMEOUT' ? 'timeout' : err.code === 'ECONNREFUSED' ? 'refused' : 'connection' });
+      resolve({
+        ok: false,
+        id: event.id,
+        errorKind: err.code === 'CLIENT_TIMEOUT' ? 'timeout' : err.code === 'ECONNREFUSED' ? 'refused' : 'connection',
+      });
     });
     req.end(body);
   });

@@ -69,7 +69,9 @@ function postgresqlBinDirs() {
   const base = '/usr/lib/postgresql';
   let majors = [];
   try {
-    majors = readdirSync(base).filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(b) - Number(a));
+    majors = readdirSync(base)
+      .filter((d) => /^\d+$/.test(d))
+      .sort((a, b) => Number(b) - Number(a));
   } catch {}
   return majors.slice(0, 1).map((major) => path.join(base, major, 'bin'));
 }
@@ -80,18 +82,24 @@ function installed(d) {
 
 function checkNode() {
   const major = Number(process.versions.node.split('.')[0]);
-  if (major < 20) fail(`Node ${process.versions.node} is too old to bootstrap: install Node 20 or newer (the project then runs on the Node 24 it pins).`);
+  if (major < 20)
+    fail(`Node ${process.versions.node} is too old to bootstrap: install Node 20 or newer (the project then runs on the Node 24 it pins).`);
 }
 
 function ensureNpmDependencies() {
   const lock = path.join(root, 'package-lock.json');
   const stampFile = path.join(root, 'node_modules', '.prerequisites-stamp');
-  const stamp = createHash('sha256').update(readFileSync(lock)).update(readFileSync(path.join(root, 'package.json'))).digest('hex');
+  const stamp = createHash('sha256')
+    .update(readFileSync(lock))
+    .update(readFileSync(path.join(root, 'package.json')))
+    .digest('hex');
   const pinnedNode = path.join(root, 'node_modules', '.bin', 'node');
   if (existsSync(pinnedNode) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return;
   process.stdout.write('Installing npm dependencies (npm ci), including the pinned Node 24...\n');
-  if (!run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'])) fail('npm ci failed: check access to the npm registry, then run "npm ci" by hand to see why.');
-  if (!existsSync(pinnedNode)) fail('npm ci did not install the pinned Node (node_modules/.bin/node): run "npm install-scripts approve node && npm ci".');
+  if (!run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error']))
+    fail('npm ci failed: check access to the npm registry, then run "npm ci" by hand to see why.');
+  if (!existsSync(pinnedNode))
+    fail('npm ci did not install the pinned Node (node_modules/.bin/node): run "npm install-scripts approve node && npm ci".');
   writeFileSync(stampFile, stamp);
 }
 
@@ -100,7 +108,8 @@ function ensureDebianPackages() {
   if (missing.length === 0) return;
   const pkgs = missing.map((d) => d.pkg);
   const hint = `sudo apt-get install -y ${pkgs.join(' ')}`;
-  if (!existsSync('/usr/bin/apt-get')) fail(`Missing ${pkgs.join(', ')} and no apt-get here: install them with your package manager (on Debian/Ubuntu: ${hint}).`);
+  if (!existsSync('/usr/bin/apt-get'))
+    fail(`Missing ${pkgs.join(', ')} and no apt-get here: install them with your package manager (on Debian/Ubuntu: ${hint}).`);
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const canSudo = !isRoot && spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status === 0;
   if (!isRoot && !canSudo) fail(`Missing Debian packages ${pkgs.join(', ')}: run "${hint}" and try again.`);
@@ -110,7 +119,8 @@ function ensureDebianPackages() {
       ? run('apt-get', args, { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })
       : run('sudo', ['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', ...args]);
   if (!aptGet('update', '-qq')) fail(`apt-get update failed: run "${hint}" by hand and try again.`);
-  if (!aptGet('install', '-y', '-qq', '--no-install-recommends', ...pkgs)) fail(`apt-get install failed: run "${hint}" by hand and try again.`);
+  if (!aptGet('install', '-y', '-qq', '--no-install-recommends', ...pkgs))
+    fail(`apt-get install failed: run "${hint}" by hand and try again.`);
   const still = missing.filter((d) => !installed(d)).map((d) => d.pkg);
   if (still.length) fail(`Installed, but still missing binaries from ${still.join(', ')}: run "${hint}" and check your PATH.`);
 }

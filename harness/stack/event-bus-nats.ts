@@ -56,7 +56,13 @@ export async function startEventBusNats(options: EventBusNatsOptions): Promise<E
   const env = (identity: NatsIdentity) => ({ NATS_URL: url, ...natsIdentityEnv(credentials, identity) });
   // For a service restarted by hand (runbooks): `env $(cat .demo/nats/gateway.env) npm run -s gateway`.
   for (const identity of ['gateway', 'consumer', 'publisher', 'provisioner'] as const) {
-    writeFileSync(path.join(options.dir, `${identity}.env`), Object.entries(env(identity)).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o600 });
+    writeFileSync(
+      path.join(options.dir, `${identity}.env`),
+      Object.entries(env(identity))
+        .map(([k, v]) => `${k}=${v}\n`)
+        .join(''),
+      { mode: 0o600 },
+    );
   }
   const bus: EventBusNats = {
     nodes,
@@ -64,11 +70,24 @@ export async function startEventBusNats(options: EventBusNatsOptions): Promise<E
     credentials,
     env,
     connect: async (identity) =>
-      await connect({ ...accessOptions({ servers: nodes.map((n) => n.url), nkey: { seedFile: credentials.seedFiles[identity] }, tls: { caFile: credentials.caFile } }, identity), timeout: 5000 }),
+      await connect({
+        ...accessOptions(
+          { servers: nodes.map((n) => n.url), nkey: { seedFile: credentials.seedFiles[identity] }, tls: { caFile: credentials.caFile } },
+          identity,
+        ),
+        timeout: 5000,
+      }),
     provision: async (extra = {}) => {
       const { stdout, stderr } = await promisify(execFile)(process.execPath, [path.join(REPO_ROOT, 'app/bus/provision-cli.ts')], {
         cwd: REPO_ROOT,
-        env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env('provisioner'), NATS_STREAM_REPLICAS: String(replicas), NATS_PROVISION_TIMEOUT_MS: '60000', ...extra },
+        env: {
+          PATH: process.env.PATH ?? '',
+          LOG_LEVEL: 'info',
+          ...env('provisioner'),
+          NATS_STREAM_REPLICAS: String(replicas),
+          NATS_PROVISION_TIMEOUT_MS: '60000',
+          ...extra,
+        },
         timeout: 90_000,
       }).catch((err: Error & { stdout?: string; stderr?: string }) => {
         throw new Error(`npm run nats:provision failed: ${err.stderr?.trim() || err.message}`);

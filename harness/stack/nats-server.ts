@@ -22,6 +22,8 @@ export type NatsServer = {
   kill(): Promise<void>;
   start(): Promise<void>;
   isRunning(): boolean;
+  /** The local process (undefined in a container): the benchmark reads its CPU time. */
+  pid(): number | undefined;
 };
 
 export type NatsSecurity = {
@@ -42,7 +44,16 @@ export type NatsServerOptions = {
 };
 
 /** The server configuration of one node as the harness runs it: loopback ports, every identity. */
-export function harnessServerConfig(options: { name: string; port: number; monitorPort: number; storeDir: string; security: NatsSecurity; cluster?: NatsServerOptions['cluster']; host?: string; tlsDir?: string }): string {
+export function harnessServerConfig(options: {
+  name: string;
+  port: number;
+  monitorPort: number;
+  storeDir: string;
+  security: NatsSecurity;
+  cluster?: NatsServerOptions['cluster'];
+  host?: string;
+  tlsDir?: string;
+}): string {
   const { credentials, layout } = options.security;
   const host = options.host ?? '127.0.0.1';
   const tlsDir = options.tlsDir;
@@ -56,7 +67,11 @@ export function harnessServerConfig(options: { name: string; port: number; monit
     tls: { certFile: inTls(credentials.certFile), keyFile: inTls(credentials.keyFile), caFile: inTls(credentials.caFile) },
     users: credentials.publicKeys,
     layout,
-    cluster: options.cluster && { name: options.cluster.name, listen: { host, port: options.cluster.port }, routes: options.cluster.routes },
+    cluster: options.cluster && {
+      name: options.cluster.name,
+      listen: { host, port: options.cluster.port },
+      routes: options.cluster.routes,
+    },
   };
   return natsServerConfig(config);
 }
@@ -74,11 +89,22 @@ async function startNatsBinary(options: NatsServerOptions): Promise<NatsServer> 
   mkdirSync(storeDir, { recursive: true });
   let args = ['-a', '127.0.0.1', '-p', String(port), '-m', String(monitorPort), '-n', name, '-js', '-sd', storeDir];
   if (options.cluster) {
-    args.push('--cluster_name', options.cluster.name, '--cluster', `nats://127.0.0.1:${options.cluster.port}`, '--routes', options.cluster.routes.join(','));
+    args.push(
+      '--cluster_name',
+      options.cluster.name,
+      '--cluster',
+      `nats://127.0.0.1:${options.cluster.port}`,
+      '--routes',
+      options.cluster.routes.join(','),
+    );
   }
   if (options.security) {
     const configFile = path.join(options.dir, `${name}.conf`);
-    writeFileSync(configFile, harnessServerConfig({ name, port, monitorPort, storeDir, security: options.security, cluster: options.cluster }), { mode: 0o600 });
+    writeFileSync(
+      configFile,
+      harnessServerConfig({ name, port, monitorPort, storeDir, security: options.security, cluster: options.cluster }),
+      { mode: 0o600 },
+    );
     // Everything is in the file: `pgrep -af 'nats-server -c'` shows which one a process runs.
     args = ['-c', configFile];
   }
@@ -105,6 +131,7 @@ async function startNatsBinary(options: NatsServerOptions): Promise<NatsServer> 
     },
     start,
     isRunning: () => !!proc && proc.child.exitCode === null && proc.child.signalCode === null,
+    pid: () => proc?.child.pid,
   };
 }
 
@@ -135,8 +162,23 @@ async function startNatsContainer(options: NatsServerOptions): Promise<NatsServe
   if (options.security) {
     // The same configuration with the container's paths and ports; the credentials directory is mounted read-only.
     const configFile = path.join(options.dir, `${name}.container.conf`);
-    writeFileSync(configFile, harnessServerConfig({ name, port: 4222, monitorPort: 8222, host: '0.0.0.0', storeDir: '/data', tlsDir: '/etc/nats/tls', security: options.security }), { mode: 0o644 });
-    mounts.push({ source: configFile, target: '/etc/nats/nats.conf' }, { source: options.security.credentials.dir, target: '/etc/nats/tls' });
+    writeFileSync(
+      configFile,
+      harnessServerConfig({
+        name,
+        port: 4222,
+        monitorPort: 8222,
+        host: '0.0.0.0',
+        storeDir: '/data',
+        tlsDir: '/etc/nats/tls',
+        security: options.security,
+      }),
+      { mode: 0o644 },
+    );
+    mounts.push(
+      { source: configFile, target: '/etc/nats/nats.conf' },
+      { source: options.security.credentials.dir, target: '/etc/nats/tls' },
+    );
     command = ['-c', '/etc/nats/nats.conf'];
   }
   // Fixed host ports and a bind-mounted store, so a stopped server comes back at the same URL with its data.
@@ -165,6 +207,7 @@ async function startNatsContainer(options: NatsServerOptions): Promise<NatsServe
     },
     start,
     isRunning: () => container !== undefined,
+    pid: () => undefined,
   };
 }
 
@@ -172,7 +215,13 @@ async function startNatsContainer(options: NatsServerOptions): Promise<NatsServe
  * A JetStream cluster of `size` nodes on loopback (the clustered topology), ready once it has
  * elected a JetStream meta leader.
  */
-export async function startNatsCluster(options: { dir: string; size?: number; ports?: number[]; monitorPorts?: number[]; security?: NatsSecurity }): Promise<NatsServer[]> {
+export async function startNatsCluster(options: {
+  dir: string;
+  size?: number;
+  ports?: number[];
+  monitorPorts?: number[];
+  security?: NatsSecurity;
+}): Promise<NatsServer[]> {
   const size = options.size ?? 3;
   const routePorts = await Promise.all(Array.from({ length: size }, () => freePort()));
   const routes = routePorts.map((p) => `nats://127.0.0.1:${p}`);
@@ -188,10 +237,14 @@ export async function startNatsCluster(options: { dir: string; size?: number; po
       }),
     ),
   );
-  await waitFor('the JetStream cluster to elect a meta leader', async () => {
-    const res = await fetch(`${nodes[0]!.monitorUrl}/jsz`);
-    const jsz = (await res.json()) as { meta_cluster?: { leader?: string; cluster_size?: number } };
-    return Boolean(jsz.meta_cluster?.leader) && (jsz.meta_cluster?.cluster_size ?? 0) >= size;
-  }, { timeoutMs: 30_000, intervalMs: 250 });
+  await waitFor(
+    'the JetStream cluster to elect a meta leader',
+    async () => {
+      const res = await fetch(`${nodes[0]!.monitorUrl}/jsz`);
+      const jsz = (await res.json()) as { meta_cluster?: { leader?: string; cluster_size?: number } };
+      return Boolean(jsz.meta_cluster?.leader) && (jsz.meta_cluster?.cluster_size ?? 0) >= size;
+    },
+    { timeoutMs: 30_000, intervalMs: 250 },
+  );
   return nodes;
 }

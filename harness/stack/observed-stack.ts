@@ -23,7 +23,13 @@ export type ObservedStackOptions = StackOptions & {
   receiverLog?: (line: string) => void;
 };
 
-export type ObservedStack = { stack: Stack; receiver: AlertReceiver; alertmanager: Alertmanager; prometheus: Prometheus; stop(): Promise<void> };
+export type ObservedStack = {
+  stack: Stack;
+  receiver: AlertReceiver;
+  alertmanager: Alertmanager;
+  prometheus: Prometheus;
+  stop(): Promise<void>;
+};
 
 export async function startObservedStack(options: ObservedStackOptions): Promise<ObservedStack> {
   const stack = await startStack(options);

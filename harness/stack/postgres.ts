@@ -1,7 +1,19 @@
 // A real PostgreSQL server for tests and chaos runs: a fresh cluster from initdb, the postgres binary
 // run directly (no pg_ctl, so the process we hold is the postmaster we signal) on a free loopback port.
 import { spawnSync } from 'node:child_process';
-import { accessSync, appendFileSync, chownSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  accessSync,
+  appendFileSync,
+  chownSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -47,7 +59,11 @@ export function postgresBinDir(): string {
   const onPath = (process.env.PATH ?? '').split(path.delimiter).find((dir) => dir && both(dir));
   if (onPath) return onPath;
   const base = '/usr/lib/postgresql';
-  const majors = existsSync(base) ? readdirSync(base).filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(b) - Number(a)) : [];
+  const majors = existsSync(base)
+    ? readdirSync(base)
+        .filter((d) => /^\d+$/.test(d))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
   const debian = majors.map((major) => path.join(base, major, 'bin')).find(both);
   if (debian) return debian;
   throw new Error('PostgreSQL server binaries (initdb, postgres) not found: run "node harness/setup/ensure-prerequisites.mjs --for test"');
@@ -72,13 +88,19 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresS
   if (initdb.status !== 0) throw new Error(`initdb exited with ${initdb.status ?? initdb.error?.message}; see ${logFile}`);
 
   const args = [
-    '-D', dataDir,
-    '-p', String(port),
-    '-c', 'listen_addresses=127.0.0.1',
+    '-D',
+    dataDir,
+    '-p',
+    String(port),
+    '-c',
+    'listen_addresses=127.0.0.1',
     // No Unix socket: clients use TCP, and a socket path under a deep temp dir can exceed the 107-byte limit.
-    '-c', 'unix_socket_directories=',
-    '-c', `fsync=${options.fsync === false ? 'off' : 'on'}`,
-    '-c', `max_connections=${options.maxConnections ?? 100}`,
+    '-c',
+    'unix_socket_directories=',
+    '-c',
+    `fsync=${options.fsync === false ? 'off' : 'on'}`,
+    '-c',
+    `max_connections=${options.maxConnections ?? 100}`,
   ];
   const postgres = path.join(binDir, 'postgres');
   let proc: Spawned | undefined;
@@ -165,7 +187,10 @@ async function killAll(spawned: Spawned): Promise<void> {
     } catch {}
   }
   await spawned.exited;
-  await waitFor('the killed postgres processes to exit', () => children.every((pid) => !running(pid)), { timeoutMs: 10_000, intervalMs: 20 });
+  await waitFor('the killed postgres processes to exit', () => children.every((pid) => !running(pid)), {
+    timeoutMs: 10_000,
+    intervalMs: 20,
+  });
   // A child forked between the snapshot and the kill exits by itself on postmaster death.
   await sleep(50);
 }
@@ -220,7 +245,8 @@ function dataDirFor(user: ServerUser): string {
   const dir = mkdtempSync(path.join(tmpdir(), `${DATA_DIR_PREFIX}${process.pid}-`));
   chownSync(dir, user.uid, user.gid);
   for (let parent = path.dirname(dir); ; parent = path.dirname(parent)) {
-    if (!traversable(parent, user)) throw new Error(`${user.name} cannot reach ${dir}: ${parent} is not searchable by it (set TMPDIR elsewhere)`);
+    if (!traversable(parent, user))
+      throw new Error(`${user.name} cannot reach ${dir}: ${parent} is not searchable by it (set TMPDIR elsewhere)`);
     if (parent === path.dirname(parent)) break;
   }
   ownDataDirs.add(dir);

@@ -59,7 +59,12 @@ export function liveChildPids(): number[] {
 }
 
 /** Waits until `readyUrl` answers 2xx; fails at once, naming the log file, if the process exits first. */
-export async function untilReady(spawned: Spawned, what: string, readyUrl: string, options: { logFile: string; timeoutMs?: number }): Promise<void> {
+export async function untilReady(
+  spawned: Spawned,
+  what: string,
+  readyUrl: string,
+  options: { logFile: string; timeoutMs?: number },
+): Promise<void> {
   const exited = spawned.exited.then((code) => {
     throw new Error(`${what} exited with ${code} during start-up; see ${options.logFile}`);
   });

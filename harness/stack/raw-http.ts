@@ -75,5 +75,7 @@ export async function openRaw(baseUrl: string): Promise<RawConnection> {
 
 /** The head of a POST, every header given, Content-Length included: the body is for the caller to send (or not). */
 export function postHead(path: string, headers: Record<string, string | number>): string {
-  return `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`;
+  return `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('')}\r\n`;
 }

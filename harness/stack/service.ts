@@ -2,11 +2,12 @@
 // `npm run <service>` does: Node with the telemetry preload, configured by environment only.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT } from '../../observability/repo-root.ts';
 import { freePort } from './ports.ts';
 import { killHard, spawnLogged, terminate, untilReady, type Spawned } from './processes.ts';
 
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+// Re-exported so harness code keeps one import; the definition lives with the code that needs it.
+export { REPO_ROOT };
 
 export type ServiceKind = 'gateway' | 'publisher' | 'consumer';
 
@@ -64,7 +65,13 @@ export async function startService(
   const url = `http://127.0.0.1:${port}`;
   const logFile = path.join(options.logDir, `${name}.log`);
   const { command, args } = serviceCommand(kind, options.telemetry ?? true);
-  const env = { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', OTEL_SERVICE_NAME: name, ...options.env, [PORT_VARIABLE[kind]]: String(port) };
+  const env = {
+    PATH: process.env.PATH ?? '',
+    LOG_LEVEL: 'info',
+    OTEL_SERVICE_NAME: name,
+    ...options.env,
+    [PORT_VARIABLE[kind]]: String(port),
+  };
   let proc: Spawned | undefined;
 
   const start = async (overrides: Record<string, string> = {}) => {

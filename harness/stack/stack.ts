@@ -13,6 +13,7 @@ import { startEventBusNats } from './event-bus-nats.ts';
 import type { NatsServer } from './nats-server.ts';
 import { startPostgres, type PostgresServer } from './postgres.ts';
 import { startService, type Service } from './service.ts';
+import { DEFAULT_WEBHOOK_ENDPOINT } from '../../app/gateway/config.ts';
 
 export type Topology = 'single' | 'cluster';
 export type PublisherStore = 'sqlite' | 'postgres';
@@ -77,8 +78,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const topology = options.topology ?? 'single';
   const store = options.store ?? 'sqlite';
   const publisherCount = options.publishers ?? 1;
-  if (!Number.isInteger(publisherCount) || publisherCount < 1) throw new Error(`publishers must be a positive integer, not ${publisherCount}`);
-  if (publisherCount > 1 && store !== 'postgres') throw new Error('several publishers need store postgres: a SQLite outbox belongs to one process');
+  if (!Number.isInteger(publisherCount) || publisherCount < 1)
+    throw new Error(`publishers must be a positive integer, not ${publisherCount}`);
+  if (publisherCount > 1 && store !== 'postgres')
+    throw new Error('several publishers need store postgres: a SQLite outbox belongs to one process');
   const logDir = path.join(dir, 'logs');
   mkdirSync(logDir, { recursive: true });
   const natsDir = path.join(dir, 'nats');
@@ -105,9 +108,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       started.push(gateway);
     }
     const consumerDbPath = path.join(dir, 'consumer', 'inbox.sqlite');
-    const consumer = await startService('consumer', { logDir, port: options.ports?.consumer, env: { ...bus.env('consumer'), CONSUMER_DB_PATH: consumerDbPath, ...options.consumerEnv } });
+    const consumer = await startService('consumer', {
+      logDir,
+      port: options.ports?.consumer,
+      env: { ...bus.env('consumer'), CONSUMER_DB_PATH: consumerDbPath, ...options.consumerEnv },
+    });
     started.push(consumer);
-    const webhookUrls = gateways.map((g) => `${g.url}/webhooks/buddy-events`);
+    const webhookUrls = gateways.map((g) => `${g.url}${DEFAULT_WEBHOOK_ENDPOINT}`);
     const outboxPath = path.join(dir, 'publisher', 'outbox.sqlite');
     if (store === 'postgres') postgres = await startPostgres({ dir: path.join(dir, 'postgres') });
     const publishers: Service[] = [];
@@ -129,7 +136,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         port: i === 0 ? options.ports?.publisher : undefined,
         env: {
           CSR_WEBHOOK_URL: webhookUrls.join(','),
-          // Used only when the transport is dual or nats (the Phase 2 migration).
+          // Used only in the dual and nats transport modes (the Phase 2 migration).
           ...bus.env('publisher'),
           ...storeEnv,
           CSR_WEBHOOK_SECRET: signingSecret,
@@ -186,6 +193,8 @@ export async function nothingInFlight(stack: Pick<Stack, 'publisher' | 'consumer
   const asked = (stack.publishers ?? [stack.publisher]).find((p) => p.isRunning());
   if (!asked) throw new Error('no publisher is running to report the outbox depth');
   const publisher = (await (await fetch(`${asked.url}/health`)).json()) as { outbox: { depth: number } };
-  const consumer = (await (await fetch(`${stack.consumer.url}/health`)).json()) as { consumers: Record<string, { pending: number | null }> };
+  const consumer = (await (await fetch(`${stack.consumer.url}/health`)).json()) as {
+    consumers: Record<string, { pending: number | null }>;
+  };
   return publisher.outbox.depth === 0 && Object.values(consumer.consumers).every((c) => c.pending === 0);
 }

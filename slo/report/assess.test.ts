@@ -36,9 +36,20 @@ describe('assess', () => {
 
 describe('burn-down', () => {
   it('spends the window budget step by step and ends at the window figure', () => {
-    const steps = [{ bad: 0, total: 100 }, { bad: 1, total: 100 }, { bad: 3, total: 100 }, { bad: 0, total: 100 }];
+    const steps = [
+      { bad: 0, total: 100 },
+      { bad: 1, total: 100 },
+      { bad: 3, total: 100 },
+      { bad: 0, total: 100 },
+    ];
     // 4 % budget of 400 events = 4 allowed; 1 then 4 spent.
-    burnDown(steps, 0.99).forEach((v, i) => expect(v).toBeCloseTo([1, 0.75, 0, 0][i]!, 12));
-    expect(stepBurnRates([...steps, { bad: 0, total: 0 }], 0.99).map((v) => (v === null ? null : +v.toFixed(6)))).toEqual([0, 1, 3, 0, null]);
+    for (const [i, v] of burnDown(steps, 0.99).entries()) expect(v).toBeCloseTo([1, 0.75, 0, 0][i]!, 12);
+    expect(stepBurnRates([...steps, { bad: 0, total: 0 }], 0.99).map((v) => (v === null ? null : +v.toFixed(6)))).toEqual([
+      0,
+      1,
+      3,
+      0,
+      null,
+    ]);
   });
 });

@@ -40,14 +40,17 @@ export function assess(raw: SloRaw): SloAssessment {
   const errorBudget = errorBudgetOf(raw.objective);
   const remaining = (ratio: Ratio) => (ratio === undefined ? null : 1 - ratio / errorBudget);
   const achieved = (ratio: Ratio) => (ratio === undefined ? null : 1 - ratio);
-  const burnRates = Object.fromEntries(BURN_WINDOWS.map((w) => [w, raw.burnWindows[w] === undefined ? null : raw.burnWindows[w]! / errorBudget])) as Record<BurnWindow, number | null>;
+  const burnRates = Object.fromEntries(
+    BURN_WINDOWS.map((w) => [w, raw.burnWindows[w] === undefined ? null : raw.burnWindows[w]! / errorBudget]),
+  ) as Record<BurnWindow, number | null>;
   const budgetRemaining = remaining(raw.window);
   const previous = { achieved: achieved(raw.previousWindow), budgetRemaining: remaining(raw.previousWindow) };
 
   let status: Status;
   if (budgetRemaining === null) status = 'No data';
   else if (budgetRemaining <= 0) status = 'Exhausted';
-  else if (budgetRemaining < AT_RISK_BUDGET || BURN_WINDOWS.some((w) => (burnRates[w] ?? 0) > (LONG_WINDOW_THRESHOLDS[w] ?? Infinity))) status = 'At risk';
+  else if (budgetRemaining < AT_RISK_BUDGET || BURN_WINDOWS.some((w) => (burnRates[w] ?? 0) > (LONG_WINDOW_THRESHOLDS[w] ?? Infinity)))
+    status = 'At risk';
   else status = 'Healthy';
 
   const current = achieved(raw.window);

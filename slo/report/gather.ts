@@ -5,7 +5,15 @@ import type { BurnWindow, Ratio, SloRaw } from './assess.ts';
 import { BURN_WINDOWS } from './assess.ts';
 import { instantValue, rangeValues } from './prometheus-api.ts';
 
-export type ReportWindow = { label: string; start: number; end: number; seconds: number; previousStart: number; previousEnd: number; rolling: boolean };
+export type ReportWindow = {
+  label: string;
+  start: number;
+  end: number;
+  seconds: number;
+  previousStart: number;
+  previousEnd: number;
+  rolling: boolean;
+};
 
 const UNIT_SECONDS: Record<string, number> = { m: 60, h: 3600, d: 86_400, w: 604_800 };
 
@@ -21,10 +29,26 @@ export function resolveWindow(option: string, at: number): ReportWindow {
     const d = new Date(at * 1000);
     const start = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1) / 1000;
     const previousStart = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1) / 1000;
-    return { label: `calendar month ${d.toISOString().slice(0, 7)} to date`, start, end: at, seconds: at - start, previousStart, previousEnd: start, rolling: false };
+    return {
+      label: `calendar month ${d.toISOString().slice(0, 7)} to date`,
+      start,
+      end: at,
+      seconds: at - start,
+      previousStart,
+      previousEnd: start,
+      rolling: false,
+    };
   }
   const seconds = durationSeconds(option);
-  return { label: `rolling ${option}`, start: at - seconds, end: at, seconds, previousStart: at - 2 * seconds, previousEnd: at - seconds, rolling: true };
+  return {
+    label: `rolling ${option}`,
+    start: at - seconds,
+    end: at,
+    seconds,
+    previousStart: at - 2 * seconds,
+    previousEnd: at - seconds,
+    rolling: true,
+  };
 }
 
 export type SloData = { raw: SloRaw; steps: { time: number; bad: number; total: number }[]; stepSeconds: number };

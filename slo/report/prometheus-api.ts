@@ -32,7 +32,12 @@ export async function instantValue(baseUrl: string, expr: string, time: number):
 
 /** One series over a time range, as [unix seconds, value] pairs. */
 export async function rangeValues(baseUrl: string, expr: string, start: number, end: number, step: number): Promise<[number, number][]> {
-  const data = await call<{ resultType: string; result: MatrixSeries[] }>(baseUrl, '/api/v1/query_range', { query: expr, start: String(start), end: String(end), step: String(step) });
+  const data = await call<{ resultType: string; result: MatrixSeries[] }>(baseUrl, '/api/v1/query_range', {
+    query: expr,
+    start: String(start),
+    end: String(end),
+    step: String(step),
+  });
   return (data.result[0]?.values ?? []).map(([t, v]) => [t, Number(v)]);
 }
 

@@ -2,7 +2,7 @@
 import type { SloAssessment } from './assess.ts';
 import { BURN_WINDOWS } from './assess.ts';
 import type { ReportWindow } from './gather.ts';
-import { lineChart } from '../../harness/charts/svg-chart.ts';
+import { lineChart } from '../../observability/charts/svg-chart.ts';
 
 export type SloReport = SloAssessment & {
   name: string;
@@ -52,20 +52,21 @@ export function renderMarkdown(report: Report): string {
       `- Burn rates: ${BURN_WINDOWS.map((w) => `${w} ${times(s.burnRates[w])}`).join(', ')}`,
     );
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
-const escape = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 export function renderHtml(report: Report): string {
   const rows = report.slos
     .map(
-      (s) => `<tr><td>${escape(s.displayName)}</td><td>${pct(s.objective)}</td><td class="num" data-field="achieved">${pct(s.achieved)}</td><td class="num" data-field="budget">${pct(s.budgetRemaining, 1)}</td><td class="num">${BURN_WINDOWS.map((w) => times(s.burnRates[w])).join(' / ')}</td><td><span class="status" style="background:${STATUS_COLOR[s.status]}">${s.status}</span></td><td class="num">${signed(s.delta.achievedPoints, ' pp')}</td></tr>`,
+      (s) =>
+        `<tr><td>${escapeHtml(s.displayName)}</td><td>${pct(s.objective)}</td><td class="num" data-field="achieved">${pct(s.achieved)}</td><td class="num" data-field="budget">${pct(s.budgetRemaining, 1)}</td><td class="num">${BURN_WINDOWS.map((w) => times(s.burnRates[w])).join(' / ')}</td><td><span class="status" style="background:${STATUS_COLOR[s.status]}">${s.status}</span></td><td class="num">${signed(s.delta.achievedPoints, ' pp')}</td></tr>`,
     )
     .join('\n');
   const sections = report.slos
     .map((s) => {
-      const points = <T,>(values: T[]) => s.series.time.map((t, i) => [t, values[i] ?? null] as [number, number | null]);
+      const points = <T>(values: T[]) => s.series.time.map((t, i) => [t, values[i] ?? null] as [number, number | null]);
       const burnDownChart = lineChart([{ name: 'error budget left', color: '#2563eb', points: points(s.series.budgetRemaining) }], {
         title: `${s.displayName}: error budget burn-down`,
         yFormat: (v) => `${Math.round(v * 100)}%`,
@@ -88,9 +89,12 @@ export function renderHtml(report: Report): string {
         xStart: report.window.start,
         xEnd: report.window.end,
       });
-      const noData = s.status === 'No data' ? '<p class="nodata">No data: there was no traffic for this SLO in the window, so nothing can be said about it.</p>' : '';
-      return `<section id="${s.name}"><h2>${escape(s.displayName)} <span class="status" style="background:${STATUS_COLOR[s.status]}">${s.status}</span></h2>
-<p>${escape(s.description)} Objective ${pct(s.objective)}; achieved ${pct(s.achieved)} (previous window ${pct(s.previous.achieved)}); error budget left ${pct(s.budgetRemaining, 1)}.</p>${noData}
+      const noData =
+        s.status === 'No data'
+          ? '<p class="nodata">No data: there was no traffic for this SLO in the window, so nothing can be said about it.</p>'
+          : '';
+      return `<section id="${s.name}"><h2>${escapeHtml(s.displayName)} <span class="status" style="background:${STATUS_COLOR[s.status]}">${s.status}</span></h2>
+<p>${escapeHtml(s.description)} Objective ${pct(s.objective)}; achieved ${pct(s.achieved)} (previous window ${pct(s.previous.achieved)}); error budget left ${pct(s.budgetRemaining, 1)}.</p>${noData}
 <div class="charts">${burnDownChart}${burnChart}</div></section>`;
     })
     .join('\n');
@@ -103,7 +107,7 @@ table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #e5e7eb;
 section{margin-top:28px}h1{font-size:22px}h2{font-size:17px}
 </style></head><body>
 <h1>SLO burn report: webhook event bus</h1>
-<p>Window: ${escape(report.window.label)} (${isoDay(report.window.start)} to ${isoDay(report.window.end)}), compared with the window before it. Generated ${escape(report.generatedAt)}.</p>
+<p>Window: ${escapeHtml(report.window.label)} (${isoDay(report.window.start)} to ${isoDay(report.window.end)}), compared with the window before it. Generated ${escapeHtml(report.generatedAt)}.</p>
 <table id="summary"><thead><tr><th>SLO</th><th>Objective</th><th>Achieved</th><th>Error budget left</th><th>Burn 1h / 6h / 1d / 3d</th><th>Status</th><th>Change</th></tr></thead><tbody>
 ${rows}
 </tbody></table>

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir, writeArtifact } from '../../harness/integration/support.ts';
 import { freePort } from '../../harness/stack/ports.ts';
 import { startPrometheus, type Prometheus } from '../../harness/stack/prometheus.ts';
-import { REPO_ROOT } from '../../harness/stack/service.ts';
+import { REPO_ROOT } from '../../observability/repo-root.ts';
 import { FIXTURE_END, fixtureData, fixtureOpenMetrics, SLO_NAMES, type FixtureSlo } from '../fixtures/history.ts';
 import { loadSloSpecs } from '../spec.ts';
 import type { Report } from './render.ts';
@@ -49,7 +49,9 @@ beforeAll(async () => {
   const dir = tempDir('slo-report');
   writeFileSync(path.join(dir, 'history.om'), fixtureOpenMetrics(data));
   // One block per ~20 days instead of one per 2 hours: seconds instead of minutes.
-  execFileSync('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', '--quiet', '--max-block-duration=1440h', 'history.om', 'tsdb'], { cwd: dir });
+  execFileSync('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', '--quiet', '--max-block-duration=1440h', 'history.om', 'tsdb'], {
+    cwd: dir,
+  });
   prometheus = await startPrometheus({ dir: path.join(dir, 'prometheus'), tsdbPath: path.join(dir, 'tsdb') });
   empty = await startPrometheus({ dir: path.join(dir, 'empty') });
 }, 120_000);
@@ -86,7 +88,12 @@ describe('SLO burn report on the 60-day fixture', () => {
       expect(s.budgetRemaining, `${slo} budget`).toBeCloseTo(1 - ratio / budget, 6);
       expect(s.previous.achieved, `${slo} previous`).toBeCloseTo(1 - previous, 9);
       expect(s.delta.achievedPoints, `${slo} delta`).toBeCloseTo((previous - ratio) * 100, 6);
-      for (const [w, seconds] of [['1h', 3600], ['6h', 6 * 3600], ['1d', DAY], ['3d', 3 * DAY]] as const) {
+      for (const [w, seconds] of [
+        ['1h', 3600],
+        ['6h', 6 * 3600],
+        ['1d', DAY],
+        ['3d', 3 * DAY],
+      ] as const) {
         expect(s.burnRates[w], `${slo} burn ${w}`).toBeCloseTo(expectedRatio(slo, seconds) / budget, 6);
       }
     }
@@ -129,9 +136,11 @@ describe('SLO burn report on the 60-day fixture', () => {
       await page.goto(`file://${path.join(out, 'report.html')}`);
       expect(await page.locator('#summary tbody tr').count()).toBe(4);
       expect(await page.locator('section svg.chart').count()).toBe(8);
-      const pathLengths = await page.locator('section svg.chart path').evaluateAll((paths) => paths.map((p) => (p.getAttribute('d') ?? '').length));
+      const pathLengths = await page
+        .locator('section svg.chart path')
+        .evaluateAll((paths) => paths.map((p) => (p.getAttribute('d') ?? '').length));
       expect(pathLengths.every((n) => n > 100)).toBe(true);
-      expect(await page.locator('#summary').innerText()).toContain(`${+(report.slos[0]!.achieved! * 100).toFixed(3)}%`);
+      expect(await page.locator('#summary').textContent()).toContain(`${+(report.slos[0]!.achieved! * 100).toFixed(3)}%`);
       expect(requests.filter((u) => !u.startsWith('file:'))).toEqual([]);
       const shot = path.join(REPO_ROOT, 'test-results', 'slo-report.png');
       await page.screenshot({ path: shot, fullPage: true });

@@ -9,7 +9,8 @@ import { gatherSlo, resolveWindow } from './gather.ts';
 import { checkReachable, PrometheusUnreachable } from './prometheus-api.ts';
 import { renderHtml, renderMarkdown, type Report } from './render.ts';
 
-const USAGE = 'usage: npm run slo:report -- --prometheus-url URL --out DIR [--window 30d|7d|month] [--at ISO-8601|unix-seconds] [--slo-file FILE]';
+const USAGE =
+  'usage: npm run slo:report -- --prometheus-url URL --out DIR [--window 30d|7d|month] [--at ISO-8601|unix-seconds] [--slo-file FILE]';
 
 export async function buildReport(options: { prometheusUrl: string; window?: string; at: number; specs: SloSpec[] }): Promise<Report> {
   const { prometheusUrl, specs, at } = options;
@@ -25,7 +26,11 @@ export async function buildReport(options: { prometheusUrl: string; window?: str
       description: spec.description,
       service: spec.service,
       ...assess(data.raw),
-      series: { time: data.steps.map((s) => s.time), budgetRemaining: burnDown(data.steps, spec.objective), burnRate: stepBurnRates(data.steps, spec.objective) },
+      series: {
+        time: data.steps.map((s) => s.time),
+        budgetRemaining: burnDown(data.steps, spec.objective),
+        burnRate: stepBurnRates(data.steps, spec.objective),
+      },
     });
   }
   return { generatedAt: new Date().toISOString(), prometheusUrl, at: new Date(at * 1000).toISOString(), window, slos };
@@ -34,7 +39,7 @@ export async function buildReport(options: { prometheusUrl: string; window?: str
 export function writeReport(report: Report, outDir: string): string[] {
   mkdirSync(outDir, { recursive: true });
   const files = {
-    'report.json': JSON.stringify(report, null, 2) + '\n',
+    'report.json': `${JSON.stringify(report, null, 2)}\n`,
     'report.md': renderMarkdown(report),
     'report.html': renderHtml(report),
   };
@@ -50,12 +55,22 @@ function parseTime(value: string | undefined): number {
   return ms / 1000;
 }
 
+const parseReportArgs = () =>
+  parseArgs({
+    options: {
+      'prometheus-url': { type: 'string' },
+      out: { type: 'string' },
+      window: { type: 'string' },
+      at: { type: 'string' },
+      'slo-file': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  }).values;
+
 async function main(): Promise<number> {
-  let values;
+  let values: ReturnType<typeof parseReportArgs>;
   try {
-    values = parseArgs({
-      options: { 'prometheus-url': { type: 'string' }, out: { type: 'string' }, window: { type: 'string' }, at: { type: 'string' }, 'slo-file': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    }).values;
+    values = parseReportArgs();
   } catch (err) {
     console.error(`slo:report: ${(err as Error).message}\n${USAGE}`);
     return 2;
@@ -69,9 +84,17 @@ async function main(): Promise<number> {
     return 2;
   }
   try {
-    const report = await buildReport({ prometheusUrl: values['prometheus-url'], window: values.window, at: parseTime(values.at), specs: loadSloSpecs(values['slo-file']) });
+    const report = await buildReport({
+      prometheusUrl: values['prometheus-url'],
+      window: values.window,
+      at: parseTime(values.at),
+      specs: loadSloSpecs(values['slo-file']),
+    });
     const files = writeReport(report, values.out);
-    for (const s of report.slos) console.log(`${s.displayName.padEnd(20)} ${s.status.padEnd(10)} achieved ${s.achieved === null ? 'n/a' : (s.achieved * 100).toFixed(3) + '%'}  budget left ${s.budgetRemaining === null ? 'n/a' : (s.budgetRemaining * 100).toFixed(1) + '%'}`);
+    for (const s of report.slos)
+      console.log(
+        `${s.displayName.padEnd(20)} ${s.status.padEnd(10)} achieved ${s.achieved === null ? 'n/a' : `${(s.achieved * 100).toFixed(3)}%`}  budget left ${s.budgetRemaining === null ? 'n/a' : `${(s.budgetRemaining * 100).toFixed(1)}%`}`,
+      );
     console.log(`wrote ${files.join(', ')}`);
     return 0;
   } catch (err) {

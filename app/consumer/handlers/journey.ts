@@ -16,12 +16,22 @@ export const journeyHandler: EventHandler = {
       'buddy.event.attended': 'events_attended',
       'buddy.feedback.submitted': 'feedback',
     }[event.type];
-    db.prepare('INSERT INTO journey_milestones (subject_id, updated_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(subject, event.occurredAt);
+    db.prepare('INSERT INTO journey_milestones (subject_id, updated_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(
+      subject,
+      event.occurredAt,
+    );
     if (column) {
       // A counter, not a flag: counting twice is exactly the bug the inbox prevents, and a test can see it.
-      db.prepare(`UPDATE journey_milestones SET ${column} = ${column} + 1, updated_at = ? WHERE subject_id = ?`).run(event.occurredAt, subject);
+      db.prepare(`UPDATE journey_milestones SET ${column} = ${column} + 1, updated_at = ? WHERE subject_id = ?`).run(
+        event.occurredAt,
+        subject,
+      );
     } else if (event.type === 'buddy.match.ended') {
-      db.prepare('UPDATE journey_milestones SET ended_reason = ?, updated_at = ? WHERE subject_id = ?').run(String(data.reason), event.occurredAt, subject);
+      db.prepare('UPDATE journey_milestones SET ended_reason = ?, updated_at = ? WHERE subject_id = ?').run(
+        String(data.reason),
+        event.occurredAt,
+        subject,
+      );
     }
   },
 };

@@ -24,7 +24,8 @@ export const q2qAiHandler: EventHandler = {
   handle(event, db) {
     const data = event.data as Record<string, unknown>;
     const text = typeof data.comment === 'string' ? data.comment : typeof data.notes === 'string' ? data.notes : '';
-    const score = event.type === 'buddy.feedback.submitted' ? (sentimentScore(text) + ((data.rating as number) - 3) / 2) / 2 : sentimentScore(text);
+    const score =
+      event.type === 'buddy.feedback.submitted' ? (sentimentScore(text) + ((data.rating as number) - 3) / 2) / 2 : sentimentScore(text);
     const subject = String(data.matchId ?? data.participantId ?? event.id);
     db.prepare('INSERT OR REPLACE INTO q2q_insights VALUES (?, ?, ?, ?, ?)').run(event.id, event.type, subject, score, text.length);
   },

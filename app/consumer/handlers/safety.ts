@@ -17,7 +17,13 @@ export function createSafetyHandler(words: readonly string[]): EventHandler {
       const text = [data.comment, data.notes].filter((t): t is string => typeof t === 'string').join(' ');
       const hits = flaggedWords(text, words);
       if (hits.length === 0) return;
-      db.prepare('INSERT OR REPLACE INTO safety_flags VALUES (?, ?, ?, ?, ?)').run(event.id, event.type, (data.matchId as string) ?? null, hits.join(','), event.occurredAt);
+      db.prepare('INSERT OR REPLACE INTO safety_flags VALUES (?, ?, ?, ?, ?)').run(
+        event.id,
+        event.type,
+        (data.matchId as string) ?? null,
+        hits.join(','),
+        event.occurredAt,
+      );
     },
   };
 }

@@ -2,7 +2,9 @@
 import type { OutboxStore } from './outbox-store.ts';
 import { sqliteOutbox } from './sqlite-outbox.ts';
 
-export async function openConfiguredStore(store: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string }): Promise<OutboxStore<unknown>> {
+export async function openConfiguredStore(
+  store: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string },
+): Promise<OutboxStore<unknown>> {
   if (store.kind === 'sqlite') return sqliteOutbox({ database: store.path }) as OutboxStore<unknown>;
   const { postgresOutbox } = await import('./postgres-outbox.ts');
   const pg = await import('pg');
@@ -13,5 +15,11 @@ export async function openConfiguredStore(store: { kind: 'sqlite'; path: string 
   pool.on('error', warn);
   pool.on('connect', (client) => client.on('error', warn));
   const outbox = await postgresOutbox({ pool });
-  return { ...outbox, close: async () => { await outbox.close(); await pool.end(); } } as OutboxStore<unknown>;
+  return {
+    ...outbox,
+    close: async () => {
+      await outbox.close();
+      await pool.end();
+    },
+  } as OutboxStore<unknown>;
 }

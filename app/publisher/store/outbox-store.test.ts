@@ -18,9 +18,11 @@ const newRow = (i: number): NewOutboxRow => {
   return { id: e.id, type: e.type, body: JSON.stringify(e), traceHeaders: null };
 };
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'outbox-store-'));
-const claim = (store: OutboxStore<unknown>, now: number, owner = 'a', limit = 10, leaseMs = 1000) => store.claimDue({ now, limit, leaseUntil: now + leaseMs, owner });
+const claim = (store: OutboxStore<unknown>, now: number, owner = 'a', limit = 10, leaseMs = 1000) =>
+  store.claimDue({ now, limit, leaseUntil: now + leaseMs, owner });
 const ids = (rows: { id: string }[]) => rows.map((r) => r.id).sort();
-const settled = (id: string, s: Partial<Settlement> & Pick<Settlement, 'action'>): Settlement => ({ id, done: {}, errors: [], status: null, ...s }) as Settlement;
+const settled = (id: string, s: Partial<Settlement> & Pick<Settlement, 'action'>): Settlement =>
+  ({ id, done: {}, errors: [], status: null, ...s }) as Settlement;
 
 let server: PostgresServer;
 let pool: pg.Pool;
@@ -44,7 +46,10 @@ afterAll(async () => {
 });
 
 /** Each case gets an empty outbox: a fresh SQLite file, or a fresh PostgreSQL database. */
-const stores: [string, () => Promise<{ store: OutboxStore<unknown>; inTx: (work: (tx: unknown) => Promise<void>, commit: boolean) => Promise<void> }>][] = [
+const stores: [
+  string,
+  () => Promise<{ store: OutboxStore<unknown>; inTx: (work: (tx: unknown) => Promise<void>, commit: boolean) => Promise<void> }>,
+][] = [
   [
     'sqlite',
     async () => {
@@ -92,7 +97,7 @@ describe.each(stores)('the %s outbox', (_name, open) => {
     expect(await store.counts()).toEqual({ outbox: 2, deadLetter: 0 });
   });
 
-  it('writes inside the caller\'s transaction: a rollback leaves nothing to send, a commit does', async () => {
+  it("writes inside the caller's transaction: a rollback leaves nothing to send, a commit does", async () => {
     const { store, inTx } = await open();
     const [gone, kept] = [newRow(0), newRow(1)];
     await inTx(async (tx) => void (await store.insertIn(tx, [gone], 0)), false);
@@ -151,16 +156,40 @@ describe.each(stores)('the %s outbox', (_name, open) => {
     await store.apply(
       [
         settled(d.id, { action: 'delivered', dualPath: null }),
-        settled(r.id, { action: 'retry', attempts: 1, nextAttemptAt: 5000, reason: 'http_5xx', charged: true, retried: ['webhook'], status: 503, done: { nats: 7 } }),
-        settled(x.id, { action: 'dead_letter', attempts: 1, reason: 'rejected:http_4xx', detail: 'rejected after 1 attempt(s)', status: 422, dualPath: null }),
+        settled(r.id, {
+          action: 'retry',
+          attempts: 1,
+          nextAttemptAt: 5000,
+          reason: 'http_5xx',
+          charged: true,
+          retried: ['webhook'],
+          status: 503,
+          done: { nats: 7 },
+        }),
+        settled(x.id, {
+          action: 'dead_letter',
+          attempts: 1,
+          reason: 'rejected:http_4xx',
+          detail: 'rejected after 1 attempt(s)',
+          status: 422,
+          dualPath: null,
+        }),
       ],
       'me',
       9000,
     );
     expect(await store.counts()).toEqual({ outbox: 1, deadLetter: 1 });
     expect(await claim(store, 4999)).toEqual([]);
-    expect(await claim(store, 5000)).toMatchObject([{ id: r.id, attempts: 1, last_status: 503, last_error: 'http_5xx', nats_done_at: 7, webhook_done_at: null }]);
-    expect(await store.getDeadLetter(x.id)).toMatchObject({ id: x.id, attempts: 1, last_status: 422, reason: 'rejected:http_4xx', dead_lettered_at: 9000 });
+    expect(await claim(store, 5000)).toMatchObject([
+      { id: r.id, attempts: 1, last_status: 503, last_error: 'http_5xx', nats_done_at: 7, webhook_done_at: null },
+    ]);
+    expect(await store.getDeadLetter(x.id)).toMatchObject({
+      id: x.id,
+      attempts: 1,
+      last_status: 422,
+      reason: 'rejected:http_4xx',
+      dead_lettered_at: 9000,
+    });
   });
 
   it('keeps a dead-lettered id out of the outbox until it is replayed, then replays it with the same id', async () => {
@@ -168,7 +197,8 @@ describe.each(stores)('the %s outbox', (_name, open) => {
     const [a, b] = [newRow(0), newRow(1)];
     await store.insert([a, b], 0);
     await claim(store, 0, 'me');
-    const dead = (id: string) => settled(id, { action: 'dead_letter', attempts: 6, reason: 'exhausted:http_5xx', detail: 'x', status: 503, dualPath: null });
+    const dead = (id: string) =>
+      settled(id, { action: 'dead_letter', attempts: 6, reason: 'exhausted:http_5xx', detail: 'x', status: 503, dualPath: null });
     await store.apply([dead(a.id), dead(b.id)], 'me', 1);
     expect(await store.insert([a], 2)).toEqual([false]);
     expect((await store.listDeadLetters(10, 0)).map((r) => r.id).sort()).toEqual(ids([a, b]));

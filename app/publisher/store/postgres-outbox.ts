@@ -90,7 +90,16 @@ ins AS (
 SELECT id, pg_notify('${CHANNEL}', '') FROM moved`;
 
 // bigint comes back from pg as a string: the schema's times are milliseconds, well within 2^53.
-const BIGINT_COLUMNS = ['created_at', 'next_attempt_at', 'webhook_done_at', 'nats_done_at', 'dead_lettered_at', 'webhook_at', 'nats_at', 'completed_at'];
+const BIGINT_COLUMNS = [
+  'created_at',
+  'next_attempt_at',
+  'webhook_done_at',
+  'nats_done_at',
+  'dead_lettered_at',
+  'webhook_at',
+  'nats_at',
+  'completed_at',
+];
 function fromPg<T>(row: Record<string, unknown>): T {
   const out: Record<string, unknown> = { ...row };
   for (const column of BIGINT_COLUMNS) if (out[column] !== null && out[column] !== undefined) out[column] = Number(out[column]);
@@ -100,7 +109,13 @@ function fromPg<T>(row: Record<string, unknown>): T {
 export type PostgresOutboxOptions = { pool: Pool };
 
 async function insertRows(client: Pick<ClientBase, 'query'>, rows: readonly NewOutboxRow[], now: number): Promise<boolean[]> {
-  const result = await client.query(INSERT, [rows.map((r) => r.id), rows.map((r) => r.type), rows.map((r) => r.body), rows.map((r) => r.traceHeaders), now]);
+  const result = await client.query(INSERT, [
+    rows.map((r) => r.id),
+    rows.map((r) => r.type),
+    rows.map((r) => r.body),
+    rows.map((r) => r.traceHeaders),
+    now,
+  ]);
   const inserted = new Set(result.rows.map((r: { id: string }) => r.id));
   // The same id twice in one batch: only its first occurrence counts as queued.
   return rows.map((r) => inserted.delete(r.id));
@@ -144,7 +159,10 @@ export async function postgresOutbox(options: PostgresOutboxOptions): Promise<Ou
       return result.rows.map(fromPg<OutboxRow>);
     },
     async releaseClaims(owner, now) {
-      const result = await pool.query('UPDATE webhook_outbox SET next_attempt_at = $1, claimed_by = NULL WHERE claimed_by = $2', [now, owner]);
+      const result = await pool.query('UPDATE webhook_outbox SET next_attempt_at = $1, claimed_by = NULL WHERE claimed_by = $2', [
+        now,
+        owner,
+      ]);
       return result.rowCount ?? 0;
     },
     async apply(settlements, owner, now) {
@@ -157,19 +175,53 @@ export async function postgresOutbox(options: PostgresOutboxOptions): Promise<Ou
       if (retries.length) {
         statements.push([
           RESCHEDULE,
-          [retries.map((s) => s.id), retries.map((s) => s.attempts), retries.map((s) => s.nextAttemptAt), retries.map((s) => s.status), retries.map((s) => s.reason), retries.map((s) => s.done.webhook ?? null), retries.map((s) => s.done.nats ?? null), owner],
+          [
+            retries.map((s) => s.id),
+            retries.map((s) => s.attempts),
+            retries.map((s) => s.nextAttemptAt),
+            retries.map((s) => s.status),
+            retries.map((s) => s.reason),
+            retries.map((s) => s.done.webhook ?? null),
+            retries.map((s) => s.done.nats ?? null),
+            owner,
+          ],
         ]);
       }
-      if (dead.length) statements.push([DEAD_LETTER, [dead.map((s) => s.id), dead.map((s) => s.attempts), dead.map((s) => s.status), dead.map((s) => s.reason), dead.map((s) => s.detail), owner, now]]);
-      if (dual.length) statements.push([DUAL_PATH, [dual.map((d) => d.id), dual.map((d) => d.webhook_at), dual.map((d) => d.nats_at), dual.map((d) => pathsOf(d)), dual.map(() => now)]]);
+      if (dead.length)
+        statements.push([
+          DEAD_LETTER,
+          [
+            dead.map((s) => s.id),
+            dead.map((s) => s.attempts),
+            dead.map((s) => s.status),
+            dead.map((s) => s.reason),
+            dead.map((s) => s.detail),
+            owner,
+            now,
+          ],
+        ]);
+      if (dual.length)
+        statements.push([
+          DUAL_PATH,
+          [
+            dual.map((d) => d.id),
+            dual.map((d) => d.webhook_at),
+            dual.map((d) => d.nats_at),
+            dual.map((d) => pathsOf(d)),
+            dual.map(() => now),
+          ],
+        ]);
       if (statements.length === 1) await pool.query(...statements[0]!);
-      else if (statements.length > 1) await inTransaction(async (c) => {
-        for (const [sql, params] of statements) await c.query(sql, params);
-      });
+      else if (statements.length > 1)
+        await inTransaction(async (c) => {
+          for (const [sql, params] of statements) await c.query(sql, params);
+        });
     },
     async counts() {
       // Estimates would do for a gauge, but exact counts stay cheap at the depths an outbox reaches.
-      const result = await pool.query('SELECT (SELECT count(*) FROM webhook_outbox) AS outbox, (SELECT count(*) FROM webhook_dead_letter) AS dead');
+      const result = await pool.query(
+        'SELECT (SELECT count(*) FROM webhook_outbox) AS outbox, (SELECT count(*) FROM webhook_dead_letter) AS dead',
+      );
       return { outbox: Number(result.rows[0].outbox), deadLetter: Number(result.rows[0].dead) };
     },
     async listDeadLetters(limit, offset) {
@@ -181,7 +233,8 @@ export async function postgresOutbox(options: PostgresOutboxOptions): Promise<Ou
       return result.rows[0] ? fromPg<DeadLetterRow>(result.rows[0]) : undefined;
     },
     async replay(ids, now) {
-      const wanted = ids === 'all' ? (await pool.query('SELECT id FROM webhook_dead_letter')).rows.map((r: { id: string }) => r.id) : [...ids];
+      const wanted =
+        ids === 'all' ? (await pool.query('SELECT id FROM webhook_dead_letter')).rows.map((r: { id: string }) => r.id) : [...ids];
       const result = await pool.query(REPLAY, [wanted, now]);
       return result.rows.map((r: { id: string }) => r.id);
     },
@@ -190,7 +243,7 @@ export async function postgresOutbox(options: PostgresOutboxOptions): Promise<Ou
       return result.rows.map(fromPg<DualPathRow>);
     },
     async watchCommits(wake) {
-      let listener: ClientBase & { release?: () => void } | undefined;
+      let listener: (ClientBase & { release?: () => void }) | undefined;
       let stopped = false;
       const connectListener = async (): Promise<void> => {
         try {

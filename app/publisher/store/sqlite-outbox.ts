@@ -61,7 +61,11 @@ const INSERT = `INSERT INTO outbox (id, type, body, created_at, attempts, next_a
 function migrate(db: DatabaseSync): void {
   db.exec(SQLITE_SCHEMA);
   const columns = new Set((db.prepare('PRAGMA table_info(outbox)').all() as { name: string }[]).map((c) => c.name));
-  for (const [column, type] of [['webhook_done_at', 'INTEGER'], ['nats_done_at', 'INTEGER'], ['claimed_by', 'TEXT']]) {
+  for (const [column, type] of [
+    ['webhook_done_at', 'INTEGER'],
+    ['nats_done_at', 'INTEGER'],
+    ['claimed_by', 'TEXT'],
+  ]) {
     if (!columns.has(column!)) db.exec(`ALTER TABLE outbox ADD COLUMN ${column} ${type}`);
   }
 }
@@ -95,7 +99,10 @@ export function sqliteOutbox(options: SqliteOutboxOptions): OutboxStore<Database
   const inserts = new WeakMap<DatabaseSync, StatementSync>();
   const insertOn = (conn: DatabaseSync) => {
     let stmt = inserts.get(conn);
-    if (!stmt) inserts.set(conn, (stmt = conn.prepare(INSERT)));
+    if (!stmt) {
+      stmt = conn.prepare(INSERT);
+      inserts.set(conn, stmt);
+    }
     return stmt;
   };
   const insertRows = (conn: DatabaseSync, rows: readonly NewOutboxRow[], now: number) =>
@@ -121,7 +128,9 @@ export function sqliteOutbox(options: SqliteOutboxOptions): OutboxStore<Database
      SELECT id, type, body, created_at, $attempts, $status, $reason, $detail, $now, trace_headers FROM outbox WHERE id = $id AND claimed_by = $owner`,
   );
   const removeClaimed = db.prepare('DELETE FROM outbox WHERE id = ? AND claimed_by = ?');
-  const insertDualPath = db.prepare('INSERT OR REPLACE INTO dual_path (id, webhook_at, nats_at, paths, completed_at) VALUES (?, ?, ?, ?, ?)');
+  const insertDualPath = db.prepare(
+    'INSERT OR REPLACE INTO dual_path (id, webhook_at, nats_at, paths, completed_at) VALUES (?, ?, ?, ?, ?)',
+  );
   const fromDeadLetter = db.prepare(
     `INSERT INTO outbox (id, type, body, created_at, attempts, next_attempt_at, trace_headers)
      SELECT id, type, body, created_at, 0, ?, trace_headers FROM dead_letter WHERE id = ?
@@ -175,7 +184,16 @@ export function sqliteOutbox(options: SqliteOutboxOptions): OutboxStore<Database
             remove.run(s.id);
             recordDualPath(s, now);
           } else if (s.action === 'retry') {
-            reschedule.run({ id: s.id, owner, attempts: s.attempts, next: s.nextAttemptAt, status: s.status, error: s.reason, webhook: s.done.webhook ?? null, nats: s.done.nats ?? null });
+            reschedule.run({
+              id: s.id,
+              owner,
+              attempts: s.attempts,
+              next: s.nextAttemptAt,
+              status: s.status,
+              error: s.reason,
+              webhook: s.done.webhook ?? null,
+              nats: s.done.nats ?? null,
+            });
           } else {
             toDeadLetter.run({ id: s.id, owner, attempts: s.attempts, status: s.status, reason: s.reason, detail: s.detail, now });
             removeClaimed.run(s.id, owner);

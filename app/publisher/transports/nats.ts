@@ -12,17 +12,32 @@ export type NatsTransportOptions = BusAccess & { stream: string; subjectPrefix: 
 export function natsTransport(options: NatsTransportOptions): Transport {
   let connecting: Promise<BusConnection> | undefined;
   let bus: BusConnection | undefined;
-  // Connected on first use: a publisher that never leaves the webhook transport never opens NATS.
-  const connection = () => (connecting ??= connectToBus({ servers: options.servers, nkey: options.nkey, tls: options.tls, identity: 'publisher', name: 'buddy-publisher', logger: options.logger }).then((b) => (bus = b)));
+  // Connected on first use: a publisher that never leaves the webhook mode never opens NATS.
+  const connection = () =>
+    (connecting ??= connectToBus({
+      servers: options.servers,
+      nkey: options.nkey,
+      tls: options.tls,
+      identity: 'publisher',
+      name: 'buddy-publisher',
+      logger: options.logger,
+    }).then((b) => (bus = b)));
   return {
-    name: 'nats',
+    path: 'nats',
     async send(row) {
       const ready = await Promise.race([connection(), new Promise<undefined>((r) => setTimeout(() => r(undefined), options.timeoutMs))]);
       if (!ready) return { kind: 'connection', message: 'not connected to NATS yet' };
       const { version } = JSON.parse(row.body) as { version: number };
       const traceHeaders = row.trace_headers ? (JSON.parse(row.trace_headers) as Record<string, string>) : {};
       try {
-        await publishEvent(ready, jetstream(ready.nc, { timeout: options.timeoutMs }), options, { id: row.id, type: row.type, version }, row.body, { ...traceHeaders, 'event-path': 'nats' });
+        await publishEvent(
+          ready,
+          jetstream(ready.nc, { timeout: options.timeoutMs }),
+          options,
+          { id: row.id, type: row.type, version },
+          row.body,
+          { ...traceHeaders, 'event-path': 'nats' },
+        );
         // The PubAck stands where the gateway's 202 does: the event is durable in the stream.
         return { kind: 'response', status: 202 };
       } catch (err) {

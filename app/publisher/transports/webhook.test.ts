@@ -16,7 +16,19 @@ let url: string;
 const seen: { headers: IncomingHttpHeaders; body: Buffer }[] = [];
 let answer: { status: number; headers?: Record<string, string> } = { status: 202 };
 
-const row = (id = randomUUID()): OutboxRow => ({ id, type: 'buddy.match.ended', body: JSON.stringify({ id }), created_at: 0, attempts: 0, next_attempt_at: 0, last_status: null, last_error: null, trace_headers: null, webhook_done_at: null, nats_done_at: null });
+const row = (id = randomUUID()): OutboxRow => ({
+  id,
+  type: 'buddy.match.ended',
+  body: JSON.stringify({ id }),
+  created_at: 0,
+  attempts: 0,
+  next_attempt_at: 0,
+  last_status: null,
+  last_error: null,
+  trace_headers: null,
+  webhook_done_at: null,
+  nats_done_at: null,
+});
 const capture = () => {
   const lines: Record<string, unknown>[] = [];
   return { lines, logger: pino({ level: 'debug' }, { write: (l: string) => void lines.push(JSON.parse(l)) }) };
@@ -49,7 +61,18 @@ describe('webhook transport', () => {
     expect(await transport.send(r, 1)).toMatchObject({ kind: 'response', status: 202 });
     const { headers, body } = seen.at(-1)!;
     expect(headers['webhook-id']).toBe(r.id);
-    expect(verify(keys, { id: headers['webhook-id'] as string, timestamp: headers['webhook-timestamp'] as string, signature: headers['webhook-signature'] as string, body }, Math.floor(Date.now() / 1000))).toEqual({ ok: true });
+    expect(
+      verify(
+        keys,
+        {
+          id: headers['webhook-id'] as string,
+          timestamp: headers['webhook-timestamp'] as string,
+          signature: headers['webhook-signature'] as string,
+          body,
+        },
+        Math.floor(Date.now() / 1000),
+      ),
+    ).toEqual({ ok: true });
   });
 
   it('hands Retry-After to settle()', async () => {

@@ -22,10 +22,16 @@ export type WebhookRequest = {
 };
 
 // node:http with a keep-alive pool rather than fetch: a third of the CPU per request (npm run bench).
-const agents = { 'http:': new http.Agent({ keepAlive: true, maxSockets: 512 }), 'https:': new https.Agent({ keepAlive: true, maxSockets: 512 }) };
+const agents = {
+  'http:': new http.Agent({ keepAlive: true, maxSockets: 512 }),
+  'https:': new https.Agent({ keepAlive: true, maxSockets: 512 }),
+};
 
 export async function sendWebhook(request: WebhookRequest): Promise<AttemptResult> {
-  const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(request.body) };
+  const headers: Record<string, string | number> = {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(request.body),
+  };
   // Re-signed on every attempt: the timestamp must be fresh for the gateway's 5-minute window,
   // while webhook-id stays the event id so the gateway can deduplicate.
   if (request.keys.length > 0) Object.assign(headers, signatureHeaders(request.keys, request.eventId, request.nowSeconds, request.body));
@@ -34,16 +40,28 @@ export async function sendWebhook(request: WebhookRequest): Promise<AttemptResul
   const url = new URL(request.url);
   const client = url.protocol === 'https:' ? https : http;
   return await new Promise<AttemptResult>((resolve) => {
-    const req = client.request(url, { method: 'POST', headers, agent: agents[url.protocol as 'http:' | 'https:'], timeout: request.timeoutMs }, (res) => {
-      // Drain the body so the keep-alive connection goes back to the pool.
-      res.resume();
-      res.on('end', () => resolve({ kind: 'response', status: res.statusCode ?? 0, retryAfter: (res.headers['retry-after'] as string | undefined) ?? null }));
-      res.on('error', (err) => resolve({ kind: 'connection', message: err.message }));
-    });
+    const req = client.request(
+      url,
+      { method: 'POST', headers, agent: agents[url.protocol as 'http:' | 'https:'], timeout: request.timeoutMs },
+      (res) => {
+        // Drain the body so the keep-alive connection goes back to the pool.
+        res.resume();
+        res.on('end', () =>
+          resolve({
+            kind: 'response',
+            status: res.statusCode ?? 0,
+            retryAfter: (res.headers['retry-after'] as string | undefined) ?? null,
+          }),
+        );
+        res.on('error', (err) => resolve({ kind: 'connection', message: err.message }));
+      },
+    );
     // `timeout` only covers idle sockets; the whole exchange gets the same bound.
     const deadline = setTimeout(() => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT_TOTAL' })), request.timeoutMs);
     req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT_TOTAL' })));
-    req.on('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ETIMEDOUT_TOTAL' ? { kind: 'timeout' } : { kind: 'connection', message: err.code ?? err.message }));
+    req.on('error', (err: NodeJS.ErrnoException) =>
+      resolve(err.code === 'ETIMEDOUT_TOTAL' ? { kind: 'timeout' } : { kind: 'connection', message: err.code ?? err.message }),
+    );
     req.on('close', () => clearTimeout(deadline));
     req.end(request.body);
   });
@@ -60,7 +78,8 @@ export type WebhookTransportOptions = {
   logger?: Logger;
 };
 
-export const UNSIGNED_WARNING = 'no signing secret (CSR_WEBHOOK_SECRET): webhooks go out unsigned, and a gateway that validates signatures (its default) rejects every one';
+export const UNSIGNED_WARNING =
+  'no signing secret (CSR_WEBHOOK_SECRET): webhooks go out unsigned, and a gateway that validates signatures (its default) rejects every one';
 
 // The process's webhook transports, for the signing gauge: 0 as soon as one of them sends unsigned.
 const signingOf = { transports: 0, unsigned: 0, observed: false };
@@ -78,10 +97,17 @@ export function webhookTransport(options: WebhookTransportOptions): Transport {
   }
   if (!signing) (options.logger ?? createLogger('publisher')).warn({ setting: 'insecure' }, UNSIGNED_WARNING);
   return {
-    name: 'webhook',
+    path: 'webhook',
     async send(row, attempt) {
       const url = gateways.urlFor(attempt);
-      const result = await sendWebhook({ url, eventId: row.id, body: row.body, keys: options.keys, timeoutMs: options.timeoutMs, nowSeconds: Math.floor(now() / 1000) });
+      const result = await sendWebhook({
+        url,
+        eventId: row.id,
+        body: row.body,
+        keys: options.keys,
+        timeoutMs: options.timeoutMs,
+        nowSeconds: Math.floor(now() / 1000),
+      });
       if (result.kind !== 'response' || result.status >= 500) gateways.reportFailure(url);
       return result;
     },

@@ -4,7 +4,26 @@
 /* global uPlot */
 
 const $ = (id) => document.getElementById(id);
-const COLORS = ['#2563eb', '#d97706', '#16a34a', '#dc2626', '#7c3aed', '#0891b2', '#db2777', '#65a30d', '#ea580c', '#4b5563', '#0d9488', '#9333ea', '#ca8a04', '#be123c', '#1d4ed8', '#15803d', '#a16207', '#6d28d9'];
+const COLORS = [
+  '#2563eb',
+  '#d97706',
+  '#16a34a',
+  '#dc2626',
+  '#7c3aed',
+  '#0891b2',
+  '#db2777',
+  '#65a30d',
+  '#ea580c',
+  '#4b5563',
+  '#0d9488',
+  '#9333ea',
+  '#ca8a04',
+  '#be123c',
+  '#1d4ed8',
+  '#15803d',
+  '#a16207',
+  '#6d28d9',
+];
 let config;
 let dashboard;
 let timer;
@@ -25,17 +44,29 @@ export function formatValue(value, unit) {
   if (unit === 's') return formatDuration(value);
   if (unit === 'percentunit') return `${+(value * 100).toPrecision(4)}%`;
   if (unit === 'ops') return `${+value.toPrecision(3)}/s`;
-  if (unit && unit.startsWith('suffix:')) return `${+value.toPrecision(3)}${unit.slice(7)}`;
+  if (unit?.startsWith('suffix:')) return `${+value.toPrecision(3)}${unit.slice(7)}`;
   return String(+value.toPrecision(4));
 }
 
 function expand(expr) {
-  const values = { __rate_interval: config.rateInterval, __interval: config.rateInterval, __range: `${$('range').value}s`, slo: '.*', datasource: 'prometheus' };
+  const values = {
+    __rate_interval: config.rateInterval,
+    __interval: config.rateInterval,
+    __range: `${$('range').value}s`,
+    slo: '.*',
+    datasource: 'prometheus',
+  };
   return expr.replace(/\$\{?(\w+)\}?/g, (whole, name) => values[name] ?? whole);
 }
 
 function legend(format, metric) {
-  if (!format) return Object.entries(metric).filter(([k]) => k !== '__name__').map(([k, v]) => `${k}=${v}`).join(', ') || 'value';
+  if (!format)
+    return (
+      Object.entries(metric)
+        .filter(([k]) => k !== '__name__')
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ') || 'value'
+    );
   return format.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, k) => metric[k] ?? '');
 }
 
@@ -58,7 +89,12 @@ async function renderTimeseries(panel, body) {
   const series = [];
   for (const target of panel.targets) {
     const result = await prom('query_range', { query: expand(target.expr), start: end - range, end, step });
-    for (const r of result) series.push({ label: legend(target.legendFormat, r.metric), unit: panelUnit(panel, target.refId), values: new Map(r.values.map(([t, v]) => [t, Number(v)])) });
+    for (const r of result)
+      series.push({
+        label: legend(target.legendFormat, r.metric),
+        unit: panelUnit(panel, target.refId),
+        values: new Map(r.values.map(([t, v]) => [t, Number(v)])),
+      });
   }
   const times = [...new Set(series.flatMap((s) => [...s.values.keys()]))].sort((a, b) => a - b);
   const points = series.reduce((n, s) => n + [...s.values.values()].filter(Number.isFinite).length, 0);
@@ -75,9 +111,29 @@ async function renderTimeseries(panel, body) {
     height: Math.max(80, body.clientHeight - 44),
     legend: { show: true },
     // A flat share (say 0 % one way only all along) should read as 0 %, not stretch to 0 – 10000 %.
-    scales: Object.fromEntries(units.map((u) => [u ?? 'y', u === 'percentunit' ? { range: (_, min, max) => [Math.min(0, min), Math.max(0.01, max)] } : {}])),
-    series: [{}, ...series.map((s, i) => ({ label: s.label, scale: s.unit ?? 'y', stroke: COLORS[i % COLORS.length], width: 1.5, value: (u, v) => formatValue(v, s.unit) }))],
-    axes: [{}, ...units.slice(0, 2).map((u, i) => ({ scale: u ?? 'y', side: i === 0 ? 3 : 1, size: 60, grid: { show: i === 0 }, values: (_, vals) => vals.map((v) => formatValue(v, u)) }))],
+    scales: Object.fromEntries(
+      units.map((u) => [u ?? 'y', u === 'percentunit' ? { range: (_, min, max) => [Math.min(0, min), Math.max(0.01, max)] } : {}]),
+    ),
+    series: [
+      {},
+      ...series.map((s, i) => ({
+        label: s.label,
+        scale: s.unit ?? 'y',
+        stroke: COLORS[i % COLORS.length],
+        width: 1.5,
+        value: (_u, v) => formatValue(v, s.unit),
+      })),
+    ],
+    axes: [
+      {},
+      ...units.slice(0, 2).map((u, i) => ({
+        scale: u ?? 'y',
+        side: i === 0 ? 3 : 1,
+        size: 60,
+        grid: { show: i === 0 },
+        values: (_, vals) => vals.map((v) => formatValue(v, u)),
+      })),
+    ],
   };
   new uPlot(opts, data, body);
   return points;
@@ -90,7 +146,9 @@ async function renderStat(panel, body) {
     for (const r of await prom('query', { query: expand(target.expr) })) {
       const value = Number(r.value[1]);
       const mapped = mappings[String(value)];
-      items.push(`<div class="stat"><div class="value" style="color:${mapped?.color ?? '#111827'}">${mapped?.text ?? formatValue(value, panelUnit(panel, target.refId))}</div><div class="label">${legend(target.legendFormat, r.metric)}</div></div>`);
+      items.push(
+        `<div class="stat"><div class="value" style="color:${mapped?.color ?? '#111827'}">${mapped?.text ?? formatValue(value, panelUnit(panel, target.refId))}</div><div class="label">${legend(target.legendFormat, r.metric)}</div></div>`,
+      );
     }
   }
   body.innerHTML = items.length ? `<div class="stats">${items.join('')}</div>` : '<div class="empty">no data</div>';
@@ -107,7 +165,10 @@ async function renderTable(panel, body) {
   const columns = [...new Set(rows.flatMap((r) => Object.keys(r.metric)))].filter((c) => c !== '__name__');
   const link = panel.links?.[0];
   body.innerHTML = `<table><thead><tr>${columns.map((c) => `<th>${c}</th>`).join('')}<th>value</th></tr></thead><tbody>${rows
-    .map((r) => `<tr>${columns.map((c) => `<td class="${c === 'severity' ? `sev-${r.metric[c]}` : ''}">${r.metric[c] ?? ''}</td>`).join('')}<td>${formatValue(Number(r.value[1]), panel.fieldConfig?.defaults?.unit)}</td></tr>`)
+    .map(
+      (r) =>
+        `<tr>${columns.map((c) => `<td class="${c === 'severity' ? `sev-${r.metric[c]}` : ''}">${r.metric[c] ?? ''}</td>`).join('')}<td>${formatValue(Number(r.value[1]), panel.fieldConfig?.defaults?.unit)}</td></tr>`,
+    )
     .join('')}</tbody></table>${link ? `<p><a href="${link.url}" target="_blank" rel="noreferrer">${link.title}</a></p>` : ''}`;
   return rows.length;
 }
@@ -140,7 +201,10 @@ async function renderAlerts() {
     box.dataset.count = String(alerts.length);
     box.innerHTML = alerts.length
       ? `<table><tbody>${alerts
-          .map((a) => `<tr class="alert"><td class="sev-${a.labels.severity}">${a.labels.severity}</td><td>${a.labels.alertname}</td><td>${a.annotations.summary ?? ''}</td><td><a class="runbook" href="${a.annotations.runbook_url}" target="_blank" rel="noreferrer">runbook</a></td></tr>`)
+          .map(
+            (a) =>
+              `<tr class="alert"><td class="sev-${a.labels.severity}">${a.labels.severity}</td><td>${a.labels.alertname}</td><td>${a.annotations.summary ?? ''}</td><td><a class="runbook" href="${a.annotations.runbook_url}" target="_blank" rel="noreferrer">runbook</a></td></tr>`,
+          )
           .join('')}</tbody></table>`
       : '<span class="ok">Nothing is firing.</span>';
   } catch (err) {
@@ -152,7 +216,9 @@ async function renderSlos() {
   const box = $('slos');
   try {
     const [budget, objective, burn, sli] = await Promise.all(
-      ['slo:error_budget_remaining:ratio', 'slo:objective:ratio', 'slo:burn_rate:ratio_rate1h', '1 - slo:sli_error:ratio_rate30d'].map((q) => prom('query', { query: q })),
+      ['slo:error_budget_remaining:ratio', 'slo:objective:ratio', 'slo:burn_rate:ratio_rate1h', '1 - slo:sli_error:ratio_rate30d'].map(
+        (q) => prom('query', { query: q }),
+      ),
     );
     const by = (result) => new Map(result.map((r) => [r.metric.slo, Number(r.value[1])]));
     const [b, o, r, s] = [by(budget), by(objective), by(burn), by(sli)];
@@ -161,7 +227,9 @@ async function renderSlos() {
       box.textContent = 'No SLO recording rules loaded in this Prometheus.';
       return;
     }
-    box.innerHTML = `<table><thead><tr><th>SLO</th><th>objective</th><th>achieved (30d)</th><th>budget left</th><th>burn 1h</th></tr></thead><tbody>${[...o.keys()]
+    box.innerHTML = `<table><thead><tr><th>SLO</th><th>objective</th><th>achieved (30d)</th><th>budget left</th><th>burn 1h</th></tr></thead><tbody>${[
+      ...o.keys(),
+    ]
       .sort()
       .map((name) => {
         const left = b.get(name);

@@ -23,7 +23,9 @@ export function readDeliveryLog(dbPath: string): HandledRow[] {
 export function readProcessed(dbPath: string, since = 0): ProcessedRow[] {
   const db = open(dbPath);
   try {
-    return db.prepare('SELECT consumer, event_id, occurred_at, handled_at FROM processed WHERE handled_at >= ?').all(since) as ProcessedRow[];
+    return db
+      .prepare('SELECT consumer, event_id, occurred_at, handled_at FROM processed WHERE handled_at >= ?')
+      .all(since) as ProcessedRow[];
   } finally {
     db.close();
   }

@@ -2,8 +2,17 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { REPO_ROOT } from '../../harness/stack/service.ts';
-import type { RuleFile } from './rule-linter.ts';
+import { REPO_ROOT } from './repo-root.ts';
+
+export type Rule = {
+  alert?: string;
+  record?: string;
+  expr: string;
+  for?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+};
+export type RuleFile = { path: string; groups: { name: string; interval?: string; rules: Rule[] }[] };
 
 /** Every rule file Prometheus loads: the hand-written alerts and the generated SLO rules. */
 export const RULE_FILE_GLOBS = [
@@ -15,7 +24,10 @@ export function ruleFilePaths(root = REPO_ROOT): string[] {
   return RULE_FILE_GLOBS.flatMap(({ dir, suffix }) => {
     const full = path.join(root, dir);
     if (!existsSync(full)) return [];
-    return readdirSync(full).filter((f) => f.endsWith(suffix)).sort().map((f) => path.join(dir, f));
+    return readdirSync(full)
+      .filter((f) => f.endsWith(suffix))
+      .sort()
+      .map((f) => path.join(dir, f));
   });
 }
 

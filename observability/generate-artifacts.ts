@@ -1,12 +1,12 @@
 // Generated observability artifacts: each is rendered from its source and committed.
-// `npm run generate` rewrites them; artifacts.test.ts fails when a committed file drifts.
+// `npm run generate` rewrites them; generate-artifacts.test.ts fails when a committed file drifts.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEMO_CONFIG, renderDemoConfig } from '../alertmanager/demo-config.ts';
 import { DASHBOARDS, renderDashboard } from '../dashboards/index.ts';
 import { renderSloRules, SLO_RULES_FILE } from '../slo/generate-rules.ts';
 import { loadSloSpecs } from '../slo/spec.ts';
-import { REPO_ROOT } from './stack/service.ts';
+import { REPO_ROOT } from './repo-root.ts';
 
 export type GeneratedFile = { path: string; render: () => string };
 

@@ -22,7 +22,9 @@ describe('parsePromql', () => {
 
 describe('selectors', () => {
   it('finds every metric and the range function that reads it', () => {
-    const found = selectors(parsePromql('sum(rate(requests_total{outcome="accepted"}[5m])) / sum(increase(requests_total[1h] offset 1d)) + up'));
+    const found = selectors(
+      parsePromql('sum(rate(requests_total{outcome="accepted"}[5m])) / sum(increase(requests_total[1h] offset 1d)) + up'),
+    );
     expect(found.map((s) => [s.metric, s.rangeFunction])).toEqual([
       ['requests_total', 'rate'],
       ['requests_total', 'increase'],
@@ -55,8 +57,12 @@ describe('outputLabels', () => {
   });
 
   it('follows binary operators and vector matching', () => {
-    expect(labels('sum by (outcome) (rate(requests_total[5m])) / ignoring(outcome) group_left sum(rate(requests_total[5m]))')).toEqual(['outcome']);
-    expect(labels('sum by (job, outcome) (rate(requests_total[5m])) / on(job) group_left sum by (job) (rate(requests_total[5m]))')).toEqual(['job', 'outcome']);
+    expect(labels('sum by (outcome) (rate(requests_total[5m])) / ignoring(outcome) group_left sum(rate(requests_total[5m]))')).toEqual([
+      'outcome',
+    ]);
+    expect(labels('sum by (job, outcome) (rate(requests_total[5m])) / on(job) group_left sum by (job) (rate(requests_total[5m]))')).toEqual(
+      ['job', 'outcome'],
+    );
     expect(labels('sum by (job, outcome) (requests_total) / on(job) sum by (job) (requests_total)')).toEqual(['job']);
     expect(labels('sum by (outcome) (rate(requests_total[5m])) > 0.1')).toEqual(['outcome']);
     expect(labels('up == 0 or absent(up{job="gw"})')).toEqual(['instance', 'job']);

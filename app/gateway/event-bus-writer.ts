@@ -1,4 +1,5 @@
-// Publishes accepted events to JetStream and waits for the PubAck: the gateway's 202 depends on it.
+// The gateway's bus writer: writes accepted events to JetStream and waits for the PubAck, on which the
+// gateway's 202 depends. (Not to be confused with the publisher, the upstream service that sends webhooks.)
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { BusConnection } from '../bus/connection.ts';
 import { verifyEventStream, type StreamExpectation } from '../bus/event-stream.ts';
@@ -6,23 +7,29 @@ import { publishEvent, type PublishResult } from '../bus/publish-event.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { oneWritePerLoopTurn } from '../bus/one-write-per-loop-turn.ts';
 
-export type EventPublisher = {
+export type EventBusWriter = {
   publish(event: EventEnvelope, body: Uint8Array, traceHeaders: Record<string, string>): Promise<PublishResult>;
   /** For /health/all: the connection is up and the stream answers, configured as expected. */
   streamHealth(): Promise<{ ok: boolean; detail: string; messages?: number }>;
 };
 
 /** `expect`: what the stream must provide (main.ts passes it); without it, health only asks that the stream answers. */
-export function createEventPublisher(
+export function createEventBusWriter(
   bus: BusConnection,
-  options: { stream: string; subjectPrefix: string; timeoutMs: number; expect?: Pick<StreamExpectation, 'duplicateWindowSeconds' | 'replicas'> },
-): EventPublisher {
+  options: {
+    stream: string;
+    subjectPrefix: string;
+    timeoutMs: number;
+    expect?: Pick<StreamExpectation, 'duplicateWindowSeconds' | 'replicas'>;
+  },
+): EventBusWriter {
   const js = jetstream(bus.nc, { timeout: options.timeoutMs });
   const target = { stream: options.stream, subjectPrefix: options.subjectPrefix };
   const batched = oneWritePerLoopTurn();
   return {
     // event-path says which way the event came, for whoever reads the stream during a migration.
-    publish: (event, body, traceHeaders) => batched(() => publishEvent(bus, js, target, event, body, { ...traceHeaders, 'event-path': 'webhook' })),
+    publish: (event, body, traceHeaders) =>
+      batched(() => publishEvent(bus, js, target, event, body, { ...traceHeaders, 'event-path': 'webhook' })),
     async streamHealth() {
       if (!bus.isConnected()) return { ok: false, detail: 'not connected to NATS' };
       try {

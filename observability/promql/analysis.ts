@@ -20,7 +20,20 @@ export type Selector = {
 export type Parsed = { expr: string; root: SyntaxNode; errors: string[] };
 
 /** Functions whose result has no labels at all. */
-const LABELLESS_FUNCTIONS = new Set(['time', 'vector', 'scalar', 'pi', 'minute', 'hour', 'day_of_month', 'day_of_week', 'day_of_year', 'days_in_month', 'month', 'year']);
+const LABELLESS_FUNCTIONS = new Set([
+  'time',
+  'vector',
+  'scalar',
+  'pi',
+  'minute',
+  'hour',
+  'day_of_month',
+  'day_of_week',
+  'day_of_year',
+  'days_in_month',
+  'month',
+  'year',
+]);
 /** The only functions a counter may be read through: they handle resets and turn totals into rates. */
 export const COUNTER_SAFE_FUNCTIONS = new Set(['rate', 'irate', 'increase']);
 
@@ -103,13 +116,31 @@ function minus(a: LabelSet, names: Iterable<string>): LabelSet {
 
 function groupingLabels(p: Parsed, node: SyntaxNode | null): string[] {
   const grouping = node?.getChild('GroupingLabels');
-  return grouping ? children(grouping).filter((c) => c.name === 'LabelName' || c.name === 'QuotedLabelName').map((c) => unquote(text(p, c))) : [];
+  return grouping
+    ? children(grouping)
+        .filter((c) => c.name === 'LabelName' || c.name === 'QuotedLabelName')
+        .map((c) => unquote(text(p, c)))
+    : [];
 }
 
 /** The expression children of a node (skipping keywords, modifiers and literals' punctuation). */
 function exprChildren(node: SyntaxNode): SyntaxNode[] {
-  const skip = new Set(['AggregateOp', 'AggregateModifier', 'FunctionIdentifier', 'MatchingModifierClause', 'BoolModifier', 'FillModifier', 'Offset', 'OffsetDurationExpr', 'DurationExpr', 'At', 'AtModifierPreprocessors']);
-  return children(node).filter((c) => !skip.has(c.name) && !/^(Add|Sub|Mul|Div|Mod|Pow|Eql|Neq|Gtr|Lss|Gte|Lte|And|Or|Unless|Atan2|TrimUpper|TrimLower)$/.test(c.name));
+  const skip = new Set([
+    'AggregateOp',
+    'AggregateModifier',
+    'FunctionIdentifier',
+    'MatchingModifierClause',
+    'BoolModifier',
+    'FillModifier',
+    'Offset',
+    'OffsetDurationExpr',
+    'DurationExpr',
+    'At',
+    'AtModifierPreprocessors',
+  ]);
+  return children(node).filter(
+    (c) => !skip.has(c.name) && !/^(Add|Sub|Mul|Div|Mod|Pow|Eql|Neq|Gtr|Lss|Gte|Lte|And|Or|Unless|Atan2|TrimUpper|TrimLower)$/.test(c.name),
+  );
 }
 
 function isScalar(node: SyntaxNode, p: Parsed): boolean {
@@ -147,7 +178,12 @@ export function outputLabels(p: Parsed, labelsOf: (metric: string) => LabelSet):
       case 'VectorSelector': {
         const sel = selectorOf(p, node);
         const base = sel.metric ? labelsOf(sel.metric) : ANY_LABELS;
-        return union(base, labelSet(sel.matchers.filter((m) => m.label !== '__name__' && (m.op === '=' || m.op === '=~') && m.value !== '').map((m) => m.label)));
+        return union(
+          base,
+          labelSet(
+            sel.matchers.filter((m) => m.label !== '__name__' && (m.op === '=' || m.op === '=~') && m.value !== '').map((m) => m.label),
+          ),
+        );
       }
       case 'FunctionCall': {
         const fn = functionName(p, node);
@@ -195,7 +231,10 @@ export function outputLabels(p: Parsed, labelsOf: (metric: string) => LabelSet):
         const groupRight = matching.getChild('GroupRight');
         const names = groupingLabels(p, matching);
         // group_left(extra) / group_right(extra): the "many" side keeps its labels, plus extra from the other.
-        const grouped = children(matching).filter((c) => c.name === 'GroupingLabels').slice(1).flatMap((g) => children(g).map((c) => unquote(text(p, c))));
+        const grouped = children(matching)
+          .filter((c) => c.name === 'GroupingLabels')
+          .slice(1)
+          .flatMap((g) => children(g).map((c) => unquote(text(p, c))));
         if (groupLeft) return union(l, labelSet(grouped));
         if (groupRight) return union(r, labelSet(grouped));
         return on ? labelSet(names) : minus(l, names);
