@@ -4,7 +4,7 @@
 import express, { type Request, type Response } from 'express';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { problemErrorHandler } from '../http/problem-error-handler.ts';
-import { requestTelemetry } from '../http/request-telemetry.ts';
+import { inRequestContext, requestTelemetry } from '../http/request-telemetry.ts';
 import { sendProblem } from '../http/problem-details.ts';
 import { type CheckedSignatureHeaders, SIGNATURE_HEADERS } from '../signature/standard-webhooks.ts';
 import type { Logger } from '../telemetry/logger.ts';
@@ -76,7 +76,7 @@ export function createApp(deps: GatewayDeps) {
     if (admitted.kind === 'reject') return respond(res, startedAt, admitted);
     readRawBody(req, res, (err?: unknown) => {
       if (err) return respond(res, startedAt, unreadableBody(err as Error & { type?: string }, config.maxBodyBytes));
-      afterBody(req, admitted.signature).then(
+      inRequestContext(res, () => afterBody(req, admitted.signature)).then(
         (result) => respond(res, startedAt, result),
         (error: unknown) => {
           if (!res.headersSent) respond(res, startedAt, internalError(error));

@@ -11,7 +11,7 @@ import { METRICS } from '../telemetry/metric-catalog.ts';
 import { serveMetrics } from '../telemetry/sdk.ts';
 import { DatabaseFileError } from '../storage/sqlite.ts';
 import { EventValidationError, type WebhookPublisher } from './publisher.ts';
-import { requestTelemetry } from '../http/request-telemetry.ts';
+import { requestTelemetry, resumeRequestContext } from '../http/request-telemetry.ts';
 import { zodIssuesToErrors } from '../validation/zod-issues.ts';
 
 export type PublisherDeps = {
@@ -65,7 +65,7 @@ export function createApp(deps: PublisherDeps) {
     ? requireBearerToken(deps.apiToken, { title: 'API token required', reason: 'api_unauthorized', onReject: unauthorized })
     : (_req: Request, _res: Response, next: NextFunction) => next();
 
-  app.post('/events', apiGuard, express.json({ limit: '256kb' }), async (req, res) => {
+  app.post('/events', apiGuard, express.json({ limit: '256kb' }), resumeRequestContext, async (req, res) => {
     if (req.body === undefined) {
       rejected('unsupported_media_type');
       logger.warn({ reason: 'unsupported_media_type' }, 'event rejected');
