@@ -13,6 +13,7 @@ export default defineConfig({
       'observability/**/*.test.ts',
       'compose/**/*.test.ts',
       'runbooks/**/*.test.ts',
+      'docs/**/*.test.ts',
     ],
     // Integration tests spawn real processes on a 2-core machine: one file at a time keeps timings honest.
     fileParallelism: false,

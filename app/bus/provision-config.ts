@@ -13,7 +13,8 @@ import {
 } from '../config/nats-settings.ts';
 import type { ProvisionPlan } from './provision.ts';
 
-const schema = z.object({
+// Exported for docs/configuration.test.ts, which holds the guide and .env.example to these keys.
+export const schema = z.object({
   ...natsClientEnv,
   ...natsStreamEnv,
   ...natsRetentionEnv,

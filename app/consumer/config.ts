@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { env, parseEnv, readSecretFiles } from '../config/env.ts';
 import { natsClientEnv, natsClientSettings, natsStartupEnv, type NatsClientSettings } from '../config/nats-settings.ts';
 
-const schema = z.object({
+// Exported for docs/configuration.test.ts, which holds the guide and .env.example to these keys.
+export const schema = z.object({
   ...natsClientEnv,
   ...natsStartupEnv,
   CONSUMER_HOST: z.string().default('127.0.0.1'),

@@ -21,7 +21,8 @@ export const DEFAULT_MAX_BODY_BYTES = Math.ceil(MAX_EVENT_BYTES / 1024) * 1024;
 /** Where the gateway takes webhooks unless WEBHOOK_ENDPOINT says otherwise; YAML and Markdown repeat it (checked by a test). */
 export const DEFAULT_WEBHOOK_ENDPOINT = '/webhooks/buddy-events';
 
-const schema = z
+// Exported for docs/configuration.test.ts, which holds the guide and .env.example to these keys.
+export const schema = z
   .object({
     WEBHOOK_HOST: z.string().default('127.0.0.1'),
     WEBHOOK_PORT: env.port(3000),

@@ -8,7 +8,8 @@ import { type BreakerPolicy, DEFAULT_BREAKER_POLICY } from './circuit-breaker.ts
 import { DEFAULT_JITTER, DEFAULT_MAX_RETRY_AFTER_MS, type RetryPolicy } from './retry-policy.ts';
 import { transportModeSchema, type TransportMode } from './transport.ts';
 
-const schema = z
+// Exported for docs/configuration.test.ts, which holds the guide and .env.example to these keys.
+export const schema = z
   .object({
     // Comma-separated for failover between gateway replicas: each retry goes to the next URL.
     CSR_WEBHOOK_URL: env.urlList(),
