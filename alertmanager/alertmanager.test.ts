@@ -25,6 +25,8 @@ const amtool = (args: string[]) => {
 const RECEIVERS_BY_SEVERITY: Record<string, string[]> = {
   critical: ['pagerduty', 'slack-critical'],
   warning: ['slack-alerts'],
+  // Only the Watchdog heartbeat has no severity of consequence.
+  none: ['heartbeat'],
 };
 
 /** Every alert Prometheus loads, with each label set it can carry (a templated service label has several). */
@@ -233,5 +235,160 @@ describe('inhibition on a real Alertmanager', () => {
     );
     // Inhibited alerts are never notified.
     expect(receiver.notifications.flatMap((n) => n.alerts.map((a) => a.labels.alertname))).not.toContain('WebhookPublisherQueueBacklog');
+  });
+});
+
+/** An alert as Prometheus sends it: external labels included. */
+type Labels = Record<string, string>;
+const alert = (alertname: string, severity: string, service: string, extra: Labels = {}): Labels => ({
+  alertname,
+  severity,
+  service,
+  cluster: 'local',
+  ...extra,
+});
+
+/**
+ * Each cause with the symptoms it brings (alerts/README.md): what must stay active, everything else
+ * inhibited. Each case has its own `environment`, so all of them run on one Alertmanager at once.
+ */
+const CAUSES: { cause: string; firing: Labels[]; active: string[] }[] = [
+  {
+    cause: 'gateway down',
+    firing: [
+      alert('WebhookGatewayDown', 'critical', 'gateway', { job: 'webhook-gateway' }),
+      alert('EventBusInstanceDown', 'warning', 'gateway', { job: 'webhook-gateway', instance: 'g1' }),
+      alert('WebhookPublisherDeliveryErrors', 'warning', 'publisher'),
+      alert('WebhookPublisherQueueBacklog', 'warning', 'publisher'),
+      alert('WebhookDeadLetterQueueNotEmpty', 'warning', 'publisher'),
+      alert('WebhookUptimeBudgetBurnPage', 'critical', 'gateway', { slo: 'webhook-uptime' }),
+      alert('WebhookDeliverySuccessBudgetBurnPage', 'critical', 'publisher', { slo: 'delivery-success' }),
+    ],
+    active: ['WebhookGatewayDown'],
+  },
+  {
+    cause: 'NATS down',
+    firing: [
+      alert('EventBusNatsDisconnected', 'critical', 'gateway', { job: 'webhook-gateway', instance: 'g1' }),
+      alert('EventBusNatsDisconnected', 'critical', 'consumer', { job: 'event-consumer', instance: 'c1' }),
+      alert('EventBusPublishErrors', 'critical', 'gateway', { reason: 'unavailable' }),
+      alert('WebhookGatewayErrorRateHigh', 'critical', 'gateway'),
+      alert('EventConsumerStalled', 'critical', 'consumer', { consumer: 'journey' }),
+      alert('WebhookEventLagHigh', 'warning', 'consumer', { consumer: 'journey' }),
+      alert('WebhookPublisherRetriesHigh', 'warning', 'publisher'),
+      alert('WebhookErrorRateBudgetBurnPage', 'critical', 'gateway', { slo: 'error-rate' }),
+    ],
+    active: ['EventBusNatsDisconnected', 'EventBusNatsDisconnected'],
+  },
+  {
+    cause: 'publisher down',
+    firing: [
+      alert('WebhookPublisherDown', 'critical', 'publisher', { job: 'webhook-publisher' }),
+      alert('EventBusInstanceDown', 'warning', 'publisher', { job: 'webhook-publisher', instance: 'p1' }),
+      alert('WebhookDeliverySuccessSliAbsent', 'warning', 'publisher', { slo: 'delivery-success' }),
+    ],
+    active: ['WebhookPublisherDown'],
+  },
+  {
+    cause: 'consumer down',
+    firing: [
+      alert('EventConsumerDown', 'critical', 'consumer', { job: 'event-consumer' }),
+      alert('EventBusInstanceDown', 'warning', 'consumer', { job: 'event-consumer', instance: 'c1' }),
+      alert('EventConsumerStalled', 'critical', 'consumer', { consumer: 'q2q-ai' }),
+      alert('WebhookEventLagHigh', 'warning', 'consumer', { consumer: 'q2q-ai' }),
+    ],
+    active: ['EventConsumerDown'],
+  },
+  {
+    // New dead letters page even while every other cause is firing.
+    cause: 'dead letters',
+    firing: [
+      alert('WebhookDeadLettersIncreasing', 'critical', 'publisher'),
+      alert('WebhookDeadLetterQueueNotEmpty', 'warning', 'publisher'),
+      alert('WebhookGatewayDown', 'critical', 'gateway', { job: 'webhook-gateway' }),
+      alert('WebhookPublisherDown', 'critical', 'publisher', { job: 'webhook-publisher' }),
+      alert('EventBusNatsDisconnected', 'critical', 'gateway', { job: 'webhook-gateway', instance: 'g1' }),
+    ],
+    active: ['EventBusNatsDisconnected', 'WebhookDeadLettersIncreasing', 'WebhookGatewayDown', 'WebhookPublisherDown'],
+  },
+];
+
+const environmentOf = (cause: string) => cause.replaceAll(' ', '-');
+
+describe('one page per cause on a real Alertmanager', () => {
+  let receiver: AlertReceiver;
+  let am: Alertmanager;
+  const alertsIn = (inhibited: boolean, environment: string) =>
+    (
+      JSON.parse(
+        amtool([
+          'alert',
+          'query',
+          `--alertmanager.url=${am.url}`,
+          '-o',
+          'json',
+          inhibited ? '--inhibited' : '--active',
+          ...(inhibited ? ['--no-active'] : []),
+          `environment=${environment}`,
+        ]).out,
+      ) as { labels: Labels }[]
+    )
+      .map((a) => a.labels.alertname!)
+      .sort();
+
+  beforeAll(async () => {
+    receiver = await startAlertReceiver();
+    const dir = tempDir('am-causes');
+    const config = parse(renderDemoConfig(receiver.url));
+    config.templates = [path.join(REPO_ROOT, 'alertmanager/templates/*.tmpl')];
+    writeFileSync(path.join(dir, 'alertmanager.yml'), stringify(config));
+    am = await startAlertmanager({ configFile: path.join(dir, 'alertmanager.yml'), dir });
+    const body = CAUSES.flatMap(({ cause, firing }) =>
+      firing.map((labels) => ({
+        labels: { ...labels, environment: environmentOf(cause) },
+        annotations: { summary: `${labels.alertname}.` },
+        startsAt: new Date().toISOString(),
+      })),
+    );
+    // A warning elsewhere: no inhibition crosses environments.
+    body.push({
+      labels: { ...alert('WebhookPublisherQueueBacklog', 'warning', 'publisher'), environment: 'elsewhere' },
+      annotations: { summary: 'WebhookPublisherQueueBacklog.' },
+      startsAt: new Date().toISOString(),
+    });
+    const res = await fetch(`${am.url}/api/v2/alerts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(res.status).toBe(200);
+  });
+  afterAll(async () => {
+    await am?.stop();
+    await receiver?.close();
+  });
+
+  it.each(CAUSES)('$cause: only the cause stays active, every symptom is inhibited', async ({ cause, firing, active }) => {
+    const environment = environmentOf(cause);
+    await waitFor(`inhibitions in ${environment}`, () => alertsIn(true, environment).length === firing.length - active.length, {
+      timeoutMs: 10_000,
+    });
+    expect(alertsIn(false, environment)).toEqual([...active].sort());
+  });
+
+  it('an outage in one environment inhibits nothing in another', () => {
+    expect(alertsIn(false, 'elsewhere')).toEqual(['WebhookPublisherQueueBacklog']);
+  });
+
+  it('sends exactly one page per cause (and one for each extra cause firing alongside)', async () => {
+    const pages = (environment: string) =>
+      receiver.notifications.filter((n) => n.receiver === 'pagerduty' && n.alerts.some((a) => a.labels.environment === environment));
+    await waitFor('a page for every cause', () => CAUSES.every(({ cause }) => pages(environmentOf(cause)).length > 0), {
+      timeoutMs: 30_000,
+    });
+    // Past group_wait nothing more may arrive: group_interval is 5 minutes.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const counts = Object.fromEntries(CAUSES.map(({ cause }) => [cause, pages(environmentOf(cause)).length]));
+    expect(counts).toEqual({ 'gateway down': 1, 'NATS down': 1, 'publisher down': 1, 'consumer down': 1, 'dead letters': 4 });
   });
 });

@@ -158,6 +158,27 @@ describe('compose', () => {
     expect(drill.secrets).toEqual({ 'admin-token': { file: './secrets/admin-token' } });
   });
 
+  it('runs k6 only under a load profile, once the publisher of that topology is healthy', () => {
+    type Service = ComposeConfig['services'][string] & { depends_on?: Record<string, { condition: string }>; healthcheck?: unknown };
+    const services = composeFile(BASE).services as Record<string, Service>;
+    const k6 = Object.entries(services).filter(([, s]) => s.image?.startsWith('grafana/k6'));
+    expect(k6.map(([name]) => name).sort()).toEqual(['k6', 'k6-cluster']);
+    const publisherOf: Record<string, string> = { load: 'publisher', 'load-cluster': 'publisher-cluster' };
+    for (const [name, service] of k6) {
+      // A plain `up` (COMPOSE_PROFILES=single or cluster) must not start 24 hours of load.
+      expect(service.profiles, name).toHaveLength(1);
+      const profile = service.profiles![0]!;
+      expect(profile, name).toMatch(/^load/);
+      const publisher = publisherOf[profile]!;
+      expect(service.depends_on, name).toEqual({ [publisher]: { condition: 'service_healthy' } });
+      expect(services[publisher]!.healthcheck, publisher).toBeDefined();
+      // The publisher it waits for runs in the topology this load profile goes with.
+      expect(services[publisher]!.profiles, publisher).toEqual([profile === 'load' ? 'single' : 'cluster']);
+    }
+    const env = readFileSync(path.join(REPO_ROOT, 'compose/.env'), 'utf8');
+    expect(/^COMPOSE_PROFILES=(.*)$/m.exec(env)?.[1]?.split(','), 'the default profiles').not.toContain('load');
+  });
+
   it('compose/.env holds settings, no secrets', () => {
     const lines = readFileSync(path.join(REPO_ROOT, 'compose/.env'), 'utf8')
       .split('\n')

@@ -16,7 +16,15 @@ export type Dashboard = { uid?: string; title?: string; templating?: { list?: { 
 
 /** Grafana template variables as they expand for validation and for the console. */
 export function expandVariables(expr: string, values: Record<string, string> = {}): string {
-  const defaults: Record<string, string> = { __rate_interval: '1m', __interval: '30s', __range: '1h', slo: '.*', ...values };
+  const defaults: Record<string, string> = {
+    __rate_interval: '1m',
+    __interval: '30s',
+    __range: '1h',
+    slo: '.*',
+    job: '.*',
+    instance: '.*',
+    ...values,
+  };
   return expr.replace(/\$\{?(\w+)\}?/g, (whole, name: string) => defaults[name] ?? whole);
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parsePromql } from '../observability/promql/analysis.ts';
-import { ALERT_WINDOWS, sloRuleGroups } from './generate-rules.ts';
+import { ALERT_WINDOWS, RAW_WINDOWS, sloRuleGroups } from './generate-rules.ts';
 import { loadSloSpecs, parseSloSpecs } from './spec.ts';
 
 const specs = loadSloSpecs();
@@ -56,8 +56,47 @@ describe('SLO rule generator', () => {
     }
     const latency = rulesOf('processing-latency').find((r) => r.record === 'slo:sli_error:ratio_rate1h')!;
     expect(latency.expr).toContain(
-      '(sum(rate(webhook_gateway_processing_duration_seconds_count{outcome=~"accepted|duplicate"}[1h]))) - (sum(rate(webhook_gateway_processing_duration_seconds_bucket{le="2"',
+      '(sum(rate(webhook_gateway_processing_duration_seconds_count{outcome=~"accepted|duplicate"}[1h]))) - (sum(rate(webhook_gateway_processing_duration_seconds_bucket{le=~"2(\\\\.0)?"',
     );
+  });
+
+  it('matches histogram buckets as Prometheus 2 ("2") and 3 ("2.0") write them', () => {
+    for (const spec of specs) {
+      for (const q of [spec.good, spec.bad, spec.total].filter(Boolean)) expect(q).not.toMatch(/le="/);
+    }
+  });
+
+  it('computes windows up to 6h from raw series and longer ones from the 5-minute recordings', () => {
+    for (const spec of specs) {
+      const rules = rulesOf(spec.name);
+      const sel = `{slo="${spec.name}"}`;
+      expect(rules.map((r) => r.record)).toEqual(expect.arrayContaining(['slo:sli_bad:rate5m', 'slo:sli_total:rate5m']));
+      for (const w of [...ALERT_WINDOWS, '30d']) {
+        const expr = rules.find((r) => r.record === `slo:sli_error:ratio_rate${w}`)!.expr;
+        if (RAW_WINDOWS.includes(w)) expect(expr).toContain(`[${w}]`);
+        else
+          expect(expr).toBe(
+            `sum_over_time(slo:sli_bad:rate5m${sel}[${w}])\n/\nclamp_min(sum_over_time(slo:sli_total:rate5m${sel}[${w}]), 1e-12)`,
+          );
+      }
+    }
+  });
+
+  it('alerts on each SLI that has no data, as a warning', () => {
+    for (const spec of specs) {
+      const absent = rulesOf(spec.name).find((r) => r.alert === `${spec.alerting.name}SliAbsent`)!;
+      expect(absent.expr).toBe(`absent(slo:sli_error:ratio_rate5m{slo="${spec.name}"})`);
+      expect(absent.labels).toEqual({ severity: 'warning', slo: spec.name, service: spec.service });
+    }
+  });
+
+  it('records one series per expected gateway target, 0 while it is missing', () => {
+    const [expected] = rulesOf('webhook-uptime');
+    expect(expected).toMatchObject({
+      record: 'slo:expected_target:up',
+      expr: 'up{job="webhook-gateway"}\nor\nlast_over_time(up{job="webhook-gateway"}[1d]) * 0',
+    });
+    expect(rulesOf('error-rate').some((r) => r.record === 'slo:expected_target:up')).toBe(false);
   });
 
   it('generates page, ticket and exhausted alerts with the multiwindow burn rates', () => {
@@ -66,6 +105,7 @@ describe('SLO rule generator', () => {
       'WebhookErrorRateBudgetBurnPage',
       'WebhookErrorRateBudgetBurnTicket',
       'WebhookErrorRateBudgetExhausted',
+      'WebhookErrorRateSliAbsent',
     ]);
     expect(alerts[0]!.expr).toContain(
       'slo:burn_rate:ratio_rate1h{slo="error-rate"} > 14.4 and slo:burn_rate:ratio_rate5m{slo="error-rate"} > 14.4',

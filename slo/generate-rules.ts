@@ -11,6 +11,12 @@ export const SLO_RULES_FILE = 'slo/event-bus-slo.rules.yml';
 /** Windows the alerts read, plus the SLO window itself. */
 export const ALERT_WINDOWS = ['5m', '30m', '1h', '2h', '6h', '1d', '3d'] as const;
 
+/** Windows short enough to compute from raw series; longer ones sum the 5-minute recordings. */
+export const RAW_WINDOWS: readonly string[] = ['5m', '30m', '1h', '2h', '6h'];
+
+/** How long an SLI may be missing before its absence alert fires (restarts and first scrapes pass). */
+export const SLI_ABSENT_FOR = '15m';
+
 /** Page: 2 % of a 30-day budget in 1 h (14.4x) or 5 % in 6 h (6x). Ticket: 10 % in 1 d (3x) or 10 % in 3 d (1x). */
 export const BURN_RATE_ALERTS = {
   page: [
@@ -34,16 +40,44 @@ const burnRate = (w: string) => `slo:burn_rate:ratio_rate${w}`;
 // No traffic must not read as 100 % errors or as NaN: the denominator is clamped just above zero, so
 // an idle window gives 0 / tiny = 0. A missing series gives no result at all, which alerts ignore.
 function errorRatioExpr(spec: SloSpec, window: string): string {
-  const total = withWindow(spec.total, window);
-  const bad = spec.bad ? withWindow(spec.bad, window) : `(${total}) - (${withWindow(spec.good!, window)})`;
-  return `(${bad})\n/\nclamp_min(${total}, 1e-12)`;
+  return `(${badExpr(spec, window)})\n/\nclamp_min(${withWindow(spec.total, window)}, 1e-12)`;
+}
+
+// Long windows as in Sloth, so a 30-day query reads 8640 recorded samples, not a month of raw
+// series every 15 s. Sloth averages the 5-minute ratios, which weighs a quiet 5 minutes as much as
+// a busy one; summing the recorded bad and total rates keeps each event's weight, so the result
+// equals the raw ratio up to the window's edges. The cost is two more series per SLO.
+function longWindowErrorRatioExpr(sel: string, window: string): string {
+  return `sum_over_time(slo:sli_bad:rate5m${sel}[${window}])\n/\nclamp_min(sum_over_time(slo:sli_total:rate5m${sel}[${window}]), 1e-12)`;
+}
+
+function badExpr(spec: SloSpec, window: string): string {
+  return spec.bad ? withWindow(spec.bad, window) : `(${withWindow(spec.total, window)}) - (${withWindow(spec.good!, window)})`;
+}
+
+// A target seen within forgetAfter but missing now reads 0, so a vanished target is down, not ignored.
+// The SLI queries say `up{job="…"}`; the rules read the recording instead.
+function withExpectedTargets(spec: SloSpec): SloSpec {
+  if (!spec.expectedTargets) return spec;
+  const up = `up{job="${spec.expectedTargets.job}"}`;
+  const recorded = `slo:expected_target:up{slo="${spec.name}"}`;
+  if (!spec.total.includes(up)) throw new Error(`SLO ${spec.name}: expectedTargets needs ${up} in its queries`);
+  const swap = (q: string | undefined) => q?.replaceAll(up, recorded);
+  return { ...spec, total: swap(spec.total)!, good: swap(spec.good), bad: swap(spec.bad) };
+}
+
+function expectedTargetRules(spec: SloSpec, labels: Record<string, string>): Rule[] {
+  if (!spec.expectedTargets) return [];
+  const up = `up{job="${spec.expectedTargets.job}"}`;
+  return [{ record: 'slo:expected_target:up', expr: `${up}\nor\nlast_over_time(${up}[${spec.expectedTargets.forgetAfter}]) * 0`, labels }];
 }
 
 const percent = (x: number) => `${+(x * 100).toFixed(3)}%`;
 
 export function sloRuleGroups(specs: readonly SloSpec[]) {
   return {
-    groups: specs.map((spec) => {
+    groups: specs.map((declared) => {
+      const spec = withExpectedTargets(declared);
       const labels = { slo: spec.name, service: spec.service };
       const sel = `{slo="${spec.name}"}`;
       const budget = errorBudgetOf(spec.objective);
@@ -80,7 +114,14 @@ export function sloRuleGroups(specs: readonly SloSpec[]) {
       });
 
       const rules: Rule[] = [
-        ...windows.map((w) => ({ record: errorRatio(w), expr: errorRatioExpr(spec, w), labels })),
+        ...expectedTargetRules(spec, labels),
+        { record: 'slo:sli_bad:rate5m', expr: badExpr(spec, '5m'), labels },
+        { record: 'slo:sli_total:rate5m', expr: withWindow(spec.total, '5m'), labels },
+        ...windows.map((w) => ({
+          record: errorRatio(w),
+          expr: RAW_WINDOWS.includes(w) ? errorRatioExpr(spec, w) : longWindowErrorRatioExpr(sel, w),
+          labels,
+        })),
         { record: 'slo:objective:ratio', expr: `vector(${spec.objective})`, labels },
         { record: 'slo:error_budget:ratio', expr: `vector(${budget})`, labels },
         ...windows.map((w) => ({ record: burnRate(w), expr: `${errorRatio(w)}${sel} / ${budget}`, labels })),
@@ -96,6 +137,18 @@ export function sloRuleGroups(specs: readonly SloSpec[]) {
           annotations: annotations(
             `The ${spec.displayName} SLO has used up its error budget.`,
             `The ${spec.displayName} SLO (${percent(spec.objective)}) has {{ $value | humanizePercentage }} of its ${sloWindow} error budget left.`,
+          ),
+        },
+        // Without its SLI the burn alerts above can never fire: a renamed metric, a relabelled `le`
+        // or a target that stopped exporting must not read as a healthy SLO.
+        {
+          alert: `${spec.alerting.name}SliAbsent`,
+          expr: `absent(${errorRatio('5m')}${sel})`,
+          for: SLI_ABSENT_FOR,
+          labels: { severity: 'warning', ...labels },
+          annotations: annotations(
+            `The ${spec.displayName} SLI has no data.`,
+            `slo:sli_error:ratio_rate5m{slo="${spec.name}"} has been missing for ${SLI_ABSENT_FOR} (absent() = {{ $value | humanize }}): the ${spec.displayName} SLO and its burn alerts are blind. Check that the SLI's series exist and that their names and labels match the spec.`,
           ),
         },
       ];

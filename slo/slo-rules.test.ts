@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { tempDir } from '../harness/integration/support.ts';
 import { REPO_ROOT } from '../observability/repo-root.ts';
-import { SLO_RULES_FILE } from './generate-rules.ts';
+import { SLI_ABSENT_FOR, SLO_RULES_FILE } from './generate-rules.ts';
 import { errorBudgetOf, loadSloSpecs, type SloSpec } from './spec.ts';
 
 type Segment = { minutes: number; errorRatio: number; idle?: boolean };
@@ -18,8 +18,17 @@ type InputSeries = { series: string; values: string };
 
 const EVENTS_PER_MINUTE = 600;
 
-/** Samples at every `interval` minutes (t = 0 … end), built from the scenario's segments. */
-function seriesFor(spec: SloSpec, segments: Segment[], interval: number, instances = 1): InputSeries[] {
+/**
+ * Samples at every `interval` minutes (t = 0 … end), built from the scenario's segments. Prometheus 3
+ * writes a bucket's `le` as "2.0" where Prometheus 2 writes "2"; the SLIs must read both.
+ */
+function seriesFor(
+  spec: SloSpec,
+  segments: Segment[],
+  interval: number,
+  { instances = 1, prometheus3 = false }: { instances?: number; prometheus3?: boolean } = {},
+): InputSeries[] {
+  const le = (bound: number) => (prometheus3 ? bound.toFixed(1) : String(bound));
   const perSample: { bad: number; total: number; down: boolean }[] = [];
   for (const seg of segments) {
     let downSoFar = 0;
@@ -57,7 +66,7 @@ function seriesFor(spec: SloSpec, segments: Segment[], interval: number, instanc
     case 'processing-latency':
       return [
         {
-          series: `webhook_gateway_processing_duration_seconds_bucket{${job('webhook-gateway')}, event_type="buddy.match.created", outcome="accepted", le="2"}`,
+          series: `webhook_gateway_processing_duration_seconds_bucket{${job('webhook-gateway')}, event_type="buddy.match.created", outcome="accepted", le="${le(2)}"}`,
           values: cumulative((s) => s.total - s.bad),
         },
         {
@@ -88,6 +97,17 @@ function seriesFor(spec: SloSpec, segments: Segment[], interval: number, instanc
           values: cumulative((s) => s.total),
         },
         { series: `webhook_gateway_errors_total{${job('webhook-gateway')}, reason="bus_unavailable"}`, values: cumulative((s) => s.bad) },
+      ];
+    case 'end-to-end-latency':
+      return [
+        {
+          series: `event_consumer_end_to_end_latency_seconds_bucket{${job('event-consumer')}, consumer="q2q-ai", le="${le(5)}"}`,
+          values: cumulative((s) => s.total - s.bad),
+        },
+        {
+          series: `event_consumer_end_to_end_latency_seconds_count{${job('event-consumer')}, consumer="q2q-ai"}`,
+          values: cumulative((s) => s.total),
+        },
       ];
     default:
       throw new Error(`no test series for SLO ${spec.name}`);
@@ -121,6 +141,7 @@ function testsFor(spec: SloSpec) {
         { minutes: 180, errorRatio: fastRatio },
       ],
       1,
+      { prometheus3: true },
     ),
     promql_expr_test: [
       { expr: alertsQuery(page), eval_time: fmt(120 + detect - 2), exp_samples: [] },
@@ -156,6 +177,47 @@ function testsFor(spec: SloSpec) {
       },
     ],
   });
+
+  // The SLI's series vanish (a renamed metric, an unscraped service): after SLI_ABSENT_FOR the absence
+  // alert fires, where the burn alerts can only stay silent. Uptime keeps a vanished target as down
+  // for a day (scenario below), so its SLI is missing only when the target was never seen.
+  const absent = `${spec.alerting.name}SliAbsent`;
+  const healthyHalfHour = seriesFor(spec, [{ minutes: 30, errorRatio: 0 }], 1);
+  const gone = spec.name === 'webhook-uptime' ? 0 : 35; // a 5-minute rate needs two samples
+  const absentFor = Number.parseInt(SLI_ABSENT_FOR, 10);
+  tests.push({
+    name: `${spec.name}: a vanished SLI alerts ${SLI_ABSENT_FOR} after it is gone`,
+    interval: '1m',
+    input_series:
+      spec.name === 'webhook-uptime'
+        ? [{ series: 'up{job="webhook-publisher", instance="publisher:3001"}', values: '1x60' }]
+        : healthyHalfHour,
+    promql_expr_test: [
+      { expr: alertsQuery(absent), eval_time: fmt(gone + absentFor - 1), exp_samples: [] },
+      { expr: alertsQuery(absent), eval_time: fmt(gone + absentFor + 1), exp_samples: [firing(absent, spec, 'warning')] },
+    ],
+  });
+
+  if (spec.name === 'webhook-uptime') {
+    // Compose's DNS discovery drops a stopped gateway: its `up` series ends rather than reading 0.
+    // The raw `up` SLI gave an error ratio of 0 here. promtool writes no staleness marker, so the
+    // last sample stays visible for the 5-minute lookback: t = 126 … 170 read down, 45 of the 61
+    // minutes in the hour before t = 170.
+    tests.push({
+      name: 'webhook-uptime: a gateway that vanishes for 50 minutes counts as down',
+      interval: '1m',
+      input_series: [{ series: 'up{job="webhook-gateway", instance="gateway:3000"}', values: '1x120 _x50 1x60' }],
+      promql_expr_test: [
+        {
+          expr: `abs(slo:sli_error:ratio_rate1h{slo="webhook-uptime"} - ${45 / 61}) < bool 1e-9`,
+          eval_time: '170m',
+          exp_samples: [{ labels: '{slo="webhook-uptime", service="gateway"}', value: 1 }],
+        },
+        { expr: alertsQuery(page), eval_time: '170m', exp_samples: [firing(page, spec, spec.alerting.page.severity)] },
+        { expr: alertsQuery(absent), eval_time: '170m', exp_samples: [] },
+      ],
+    });
+  }
 
   return tests;
 }
@@ -203,7 +265,7 @@ function slowBurnTestsFor(spec: SloSpec) {
           { minutes: 20 * 60, errorRatio: 4 * budget },
         ],
         5,
-        spec.name === 'webhook-uptime' ? 50 : 1,
+        { instances: spec.name === 'webhook-uptime' ? 50 : 1 },
       ),
       promql_expr_test: [
         { expr: alertsQuery(ticket), eval_time: at(17 * 60 + 45), exp_samples: [] },
@@ -219,20 +281,23 @@ function budgetTestsFor(spec: SloSpec) {
   const budget = 1 - spec.objective;
   const exhausted = `${spec.alerting.name}BudgetExhausted`;
   const tests: object[] = [];
-  // Budget values: thirty days at half the budget rate, sampled every 10 minutes. The ratio is rounded
-  // so that it is exact in floating point, as the counters built from it are.
+  // Budget values: thirty days at half the budget rate, evaluated every hour; the long windows sum
+  // the hourly 5-minute recordings. Counters are sampled every 5 minutes (a 5-minute rate needs two
+  // samples). The ratio is rounded so that it is exact in floating point, as the counters built from it are.
   const ratio = +(budget / 2).toPrecision(6);
   const segments = [{ minutes: 30 * 24 * 60, errorRatio: ratio }];
-  const input = seriesFor(spec, segments, 10);
+  const uptime = spec.name === 'webhook-uptime';
+  const sampleMinutes = uptime ? 60 : 5;
+  const input = seriesFor(spec, segments, sampleMinutes, { prometheus3: true });
   let expectedRatio = ratio;
   let expectedDayRatio = ratio;
-  if (spec.name === 'webhook-uptime') {
-    // Scrapes are whole: the realized share is down samples over the samples in the window,
-    // both ends included (t = 0 … 30d, and the last day's 145 samples).
+  if (uptime) {
+    // Scrapes are whole, one per evaluation: the realized share is down samples over the samples in
+    // the window, both ends included (t = 0 … 30d, and the last day's 25 samples).
     const values = input[0]!.values.split(' ');
     const downShare = (vs: string[]) => vs.filter((v) => v === '0').length / vs.length;
     expectedRatio = downShare(values);
-    expectedDayRatio = downShare(values.slice(-(24 * 6 + 1)));
+    expectedDayRatio = downShare(values.slice(-(24 + 1)));
   }
   const sample = (metric: string, value: number) => ({
     labels: `{__name__="${metric}", slo="${spec.name}", service="${spec.service}"}`,
@@ -247,7 +312,7 @@ function budgetTestsFor(spec: SloSpec) {
   const roundedBudget = errorBudgetOf(spec.objective);
   tests.push({
     name: `${spec.name}: recording rules give the budget numbers`,
-    interval: '10m',
+    interval: `${sampleMinutes}m`,
     input_series: input,
     promql_expr_test: [
       near('slo:sli_error:ratio_rate30d', expectedRatio),
@@ -268,14 +333,20 @@ describe('generated SLO rules', () => {
   });
 
   const specs = loadSloSpecs();
-  it('cover the four SLOs of the design', () => {
-    expect(specs.map((s) => s.name)).toEqual(['delivery-success', 'processing-latency', 'webhook-uptime', 'error-rate']);
+  it('cover the four SLOs of the design, and end-to-end latency for every transport mode', () => {
+    expect(specs.map((s) => s.name)).toEqual([
+      'delivery-success',
+      'processing-latency',
+      'webhook-uptime',
+      'error-rate',
+      'end-to-end-latency',
+    ]);
   });
 
   // Alert scenarios evaluate every minute, the slow burn every 5 minutes, and the 30-day budget every hour (a minute-by-minute
   // month of 30-day-window rules would take promtool many minutes for no extra certainty).
   it.each(specs.map((s) => [s.name, s] as const))(
-    '%s: fast burn pages, slow burn tickets, healthy and idle stay silent, budgets add up',
+    '%s: fast burn pages, slow burn tickets, healthy and idle stay silent, a missing SLI alerts, budgets add up',
     (_name, spec) => {
       const dir = tempDir(`slo-${spec.name}`);
       const rules = writeRulesFor(spec, dir);

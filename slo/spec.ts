@@ -43,6 +43,11 @@ const sloDocument = z.strictObject({
       )
       .length(1),
     objectives: z.array(z.strictObject({ displayName: z.string(), target: z.number().gt(0).lt(1) })).length(1),
+    /**
+     * Our extension for availability SLIs: the scrape job whose targets must exist. A target seen
+     * within `forgetAfter` that has vanished (stopped container, DNS discovery) counts as down.
+     */
+    expectedTargets: z.strictObject({ job: z.string().regex(/^[a-z][a-z0-9-]*$/), forgetAfter: duration }).optional(),
     alerting: z.strictObject({
       /** CamelCase prefix of the generated alert names, e.g. WebhookDeliverySuccess. */
       name: z.string().regex(/^[A-Z][A-Za-z0-9]+$/),
@@ -69,6 +74,7 @@ export type SloSpec = {
   good?: string;
   total: string;
   window: { duration: string; rolling: boolean };
+  expectedTargets?: { job: string; forgetAfter: string };
   alerting: SloDocument['spec']['alerting'];
 };
 
@@ -86,6 +92,7 @@ export function toSloSpec(doc: SloDocument): SloSpec {
     good: ratio.good?.metricSource.spec.query,
     total: ratio.total.metricSource.spec.query,
     window: { duration: window.duration, rolling: window.isRolling },
+    expectedTargets: doc.spec.expectedTargets,
     alerting: doc.spec.alerting,
   };
 }

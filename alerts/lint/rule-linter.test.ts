@@ -35,6 +35,31 @@ describe('rule linter', () => {
     expect(lint(good)).toEqual([]);
   });
 
+  it('knows Prometheus and Alertmanager metrics only from their own list, and severity none only for Watchdog', () => {
+    const meta: Rule = {
+      ...good,
+      alert: 'AlertmanagerNotificationsFailing',
+      expr: 'sum by (integration) (rate(alertmanager_notifications_failed_total[5m])) > 0',
+      annotations: {
+        ...good.annotations,
+        description: '{{ $value | humanize }}/s to {{ $labels.integration }}.',
+        runbook_url: `${RUNBOOK_BASE_URL}AlertmanagerNotificationsFailing.md`,
+      },
+    };
+    expect(lint(meta)).toEqual([]);
+    expect(lint({ ...meta, expr: 'alertmanager_notifications_failed_total > 0' })).toEqual([
+      'counter alertmanager_notifications_failed_total must be read through rate(), irate() or increase(), not directly',
+    ]);
+    const watchdog: Rule = { ...good, alert: 'Watchdog', expr: 'vector(1)', labels: { severity: 'none', service: 'monitoring' } };
+    expect(
+      lint({
+        ...watchdog,
+        annotations: { ...good.annotations, description: '{{ $value | humanize }}', runbook_url: `${RUNBOOK_BASE_URL}Watchdog.md` },
+      }),
+    ).toEqual([]);
+    expect(lint({ ...good, labels: { severity: 'none', service: 'gateway' } })).toEqual(['severity must be one of critical, warning']);
+  });
+
   it.each<[string, Partial<Rule>, RegExp]>([
     ['a lower-case name', { alert: 'webhook_gateway_down' }, /CamelCase/],
     ['a bad severity', { labels: { severity: 'page', service: 'gateway' } }, /severity must be one of critical, warning/],

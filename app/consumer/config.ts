@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { env, parseEnv, readSecretFiles } from '../config/env.ts';
 import { natsClientEnv, natsClientSettings, natsStartupEnv, type NatsClientSettings } from '../config/nats-settings.ts';
+import { DEFAULT_RETENTION_MS } from '../storage/retention.ts';
 
 // Exported for docs/configuration.test.ts, which holds the guide and .env.example to these keys.
 export const schema = z.object({
@@ -25,6 +26,8 @@ export const schema = z.object({
   CONSUMER_DEDUP: env.bool(true),
   // Adds a delay to every handler: the "slow consumer" fault used by the lag drill.
   CONSUMER_HANDLER_DELAY_MS: env.nonNegativeInt(0),
+  // How long processed and delivery_log rows are kept; must exceed the stream's max_age (app/storage/retention.ts).
+  CONSUMER_INBOX_RETENTION_MS: env.positiveInt(DEFAULT_RETENTION_MS),
 });
 
 export type ConsumerConfig = {
@@ -37,6 +40,7 @@ export type ConsumerConfig = {
   safetyWords: string[];
   handlerDelayMs: number;
   dedup: boolean;
+  inboxRetentionMs: number;
 };
 
 /** May come from `<NAME>_FILE` instead (compose and Kubernetes secrets): a NATS URL may carry a password. */
@@ -53,5 +57,6 @@ export function parseConsumerConfig(source: Record<string, string | undefined>):
     safetyWords: e.SAFETY_FLAG_WORDS,
     handlerDelayMs: e.CONSUMER_HANDLER_DELAY_MS,
     dedup: e.CONSUMER_DEDUP,
+    inboxRetentionMs: e.CONSUMER_INBOX_RETENTION_MS,
   };
 }

@@ -8,7 +8,7 @@ import { createHandlers } from './handlers/index.ts';
 import { journeyHandler } from './handlers/journey.ts';
 import { sentimentScore } from './handlers/q2q-ai.ts';
 import { flaggedWords } from './handlers/safety.ts';
-import { openInbox } from './inbox.ts';
+import { openInbox, RETENTION_BATCH_ROWS } from './inbox.ts';
 
 const handlers = createHandlers({ safetyWords: ['scared'] });
 const open = () =>
@@ -51,6 +51,26 @@ describe('transactional inbox', () => {
     ).toThrow('downstream failed');
     expect(inbox.db.prepare('SELECT count(*) AS n FROM journey_milestones').get()).toMatchObject({ n: 0 });
     expect(inbox.handleOnce('journey', event, delivery, 0, (db) => journeyHandler.handle(event, db))).toBe('handled');
+  });
+});
+
+describe('inbox retention', () => {
+  it('deletes processed and delivery_log rows older than the cutoff, in batches, and keeps newer ones and dead letters', () => {
+    const inbox = open();
+    const old = RETENTION_BATCH_ROWS + 5; // more than one batch
+    inbox.batch(() => {
+      for (let i = 0; i < old + 3; i++) {
+        const event = { ...(buddyEnvelope(i) as EventEnvelope) };
+        inbox.handleOnce('journey', event, { deliveryCount: 1, streamSeq: i + 1 }, i < old ? 1000 : 5000, () => undefined);
+      }
+    });
+    inbox.deadLetter('journey', { streamSeq: 1, subject: 's', body: '{}', reason: 'schema' }, 0);
+    expect(inbox.pruneOlderThan(2000)).toEqual({ processed: old, deliveryLog: old });
+    const count = (table: string) => (inbox.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+    expect([count('processed'), count('delivery_log'), count('consumer_dead_letter')]).toEqual([3, 3, 1]);
+    expect(inbox.pruneOlderThan(2000)).toEqual({ processed: 0, deliveryLog: 0 });
+    // A bounded sweep stops after its batches and leaves the rest to the next one.
+    expect(inbox.pruneOlderThan(10_000, 1)).toEqual({ processed: 3, deliveryLog: 3 });
   });
 });
 

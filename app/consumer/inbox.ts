@@ -38,7 +38,13 @@ CREATE TABLE IF NOT EXISTS consumer_dead_letter (
   dead_lettered_at INTEGER NOT NULL,
   PRIMARY KEY (consumer, stream_seq)
 );
+-- For the retention sweep (pruneOlderThan), which would otherwise scan both tables.
+CREATE INDEX IF NOT EXISTS processed_handled_at ON processed (handled_at);
+CREATE INDEX IF NOT EXISTS delivery_log_at ON delivery_log (at);
 `;
+
+/** How many rows one sweep transaction deletes: short enough not to stall a batch commit. */
+export const RETENTION_BATCH_ROWS = 2000;
 
 export type Delivery = { deliveryCount: number; streamSeq: number; traceId?: string };
 
@@ -70,6 +76,8 @@ export function openInbox(file: string, handlerSchemas: readonly string[], optio
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const countDead = db.prepare('SELECT count(*) AS n FROM consumer_dead_letter WHERE consumer = ?');
+  const pruneProcessed = db.prepare('DELETE FROM processed WHERE rowid IN (SELECT rowid FROM processed WHERE handled_at < ? LIMIT ?)');
+  const pruneLog = db.prepare('DELETE FROM delivery_log WHERE rowid IN (SELECT rowid FROM delivery_log WHERE at < ? LIMIT ?)');
   let inBatch = false;
   let savepoints = 0;
 
@@ -138,6 +146,23 @@ export function openInbox(file: string, handlerSchemas: readonly string[], optio
       now: number,
     ): void {
       deadLetter.run(consumer, entry.eventId ?? null, entry.streamSeq, entry.subject, entry.body, entry.reason, entry.detail ?? null, now);
+    },
+    /**
+     * Deletes processed and delivery_log rows older than `cutoff` (epoch ms), one short transaction
+     * per batch and at most `maxBatches` of them. Dead letters stay: someone must look at each.
+     */
+    pruneOlderThan(cutoff: number, maxBatches = 50): { processed: number; deliveryLog: number } {
+      const deleted = { processed: 0, deliveryLog: 0 };
+      for (let i = 0; i < maxBatches; i++) {
+        const [p, l] = inTransaction(db, () => [
+          Number(pruneProcessed.run(cutoff, RETENTION_BATCH_ROWS).changes),
+          Number(pruneLog.run(cutoff, RETENTION_BATCH_ROWS).changes),
+        ]);
+        deleted.processed += p!;
+        deleted.deliveryLog += l!;
+        if (p! < RETENTION_BATCH_ROWS && l! < RETENTION_BATCH_ROWS) break;
+      }
+      return deleted;
     },
     deadLetterCount(consumer: string): number {
       return (countDead.get(consumer) as { n: number }).n;

@@ -4,7 +4,9 @@ import { isTransientBusError, retryUntilDeadline } from '../bus/start-up-retry.t
 import { loadConfigOrExit } from '../config/env.ts';
 import { listen, shutdownOnSignals } from '../http/listen.ts';
 import { watchFile } from '../storage/file-guard.ts';
+import { retentionProblem, sweepIntervalMs } from '../storage/retention.ts';
 import { openOrExit } from '../storage/sqlite.ts';
+import { DEFAULT_STREAM_LIMITS } from '../bus/event-stream.ts';
 import { createLogger } from '../telemetry/logger.ts';
 import { createApp } from './app.ts';
 import { parseConsumerConfig } from './config.ts';
@@ -27,6 +29,18 @@ const inbox = await openOrExit('consumer', () =>
 const stopInboxWatch =
   inbox.fileGuard &&
   watchFile(inbox.fileGuard, { logger, what: 'inbox', consequence: 'batches are no longer acknowledged until a restart' });
+// Retention: rows older than CONSUMER_INBOX_RETENTION_MS go, in short batches on a timer.
+const retentionWarning = retentionProblem(config.inboxRetentionMs, { ...DEFAULT_STREAM_LIMITS, duplicateWindowSeconds: 600 });
+if (retentionWarning) logger.warn({ retentionMs: config.inboxRetentionMs }, `CONSUMER_INBOX_RETENTION_MS: ${retentionWarning}`);
+const sweepInbox = () => {
+  try {
+    const deleted = inbox.pruneOlderThan(Date.now() - config.inboxRetentionMs);
+    if (deleted.processed || deleted.deliveryLog) logger.debug(deleted, 'inbox retention sweep');
+  } catch (err) {
+    logger.warn({ err: (err as Error).message }, 'inbox retention sweep failed; next sweep retries');
+  }
+};
+const retentionTimer = setInterval(sweepInbox, sweepIntervalMs(config.inboxRetentionMs));
 if (!config.dedup) logger.warn('CONSUMER_DEDUP=false: redeliveries run the handlers again (Phase 1 reproduction)');
 
 const pending = new Map<string, number>();
@@ -120,6 +134,7 @@ logger.info({ port: config.port, consumers: handlers.map((h) => h.consumer) }, '
 
 shutdownOnSignals(server, logger, { graceMs: 5000 }, async () => {
   clearInterval(pollPending);
+  clearInterval(retentionTimer);
   stopInboxWatch?.();
   await Promise.all(runners.map((r) => r.stop()));
   await bus.drain();

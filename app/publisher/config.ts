@@ -7,6 +7,7 @@ import { parseSecrets } from '../signature/standard-webhooks.ts';
 import { type BreakerPolicy, DEFAULT_BREAKER_POLICY } from './circuit-breaker.ts';
 import { DEFAULT_JITTER, DEFAULT_MAX_RETRY_AFTER_MS, type RetryPolicy } from './retry-policy.ts';
 import { transportModeSchema, type TransportMode } from './transport.ts';
+import { DEFAULT_RETENTION_MS } from '../storage/retention.ts';
 
 // Exported for docs/configuration.test.ts, which holds the guide and .env.example to these keys.
 export const schema = z
@@ -32,6 +33,8 @@ export const schema = z
     PUBLISHER_CIRCUIT_FAILURE_THRESHOLD: env.positiveInt(5),
     PUBLISHER_CIRCUIT_MAX_PROBE_INTERVAL_MS: env.positiveInt(30_000),
     PUBLISHER_POLL_INTERVAL_MS: env.positiveInt(200),
+    // How long dual-path comparison rows are kept (app/storage/retention.ts says why 14 days).
+    PUBLISHER_DUAL_PATH_RETENTION_MS: env.positiveInt(DEFAULT_RETENTION_MS),
     PUBLISHER_ADMIN_TOKEN: env.bearerToken(),
     // When set, POST /events requires `Authorization: Bearer <token>`: the Buddy app's credential.
     PUBLISHER_API_TOKEN: env.bearerToken(),
@@ -70,6 +73,7 @@ export type PublisherConfig = {
   store: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
   outboxPath: string;
   instanceId?: string;
+  dualPathRetentionMs: number;
   maxInFlight: number;
   breaker: BreakerPolicy;
   pollIntervalMs: number;
@@ -111,6 +115,7 @@ export function parsePublisherConfig(source: Record<string, string | undefined>)
         : { kind: 'sqlite', path: e.PUBLISHER_OUTBOX_PATH },
     outboxPath: e.PUBLISHER_OUTBOX_PATH,
     instanceId: e.PUBLISHER_INSTANCE_ID,
+    dualPathRetentionMs: e.PUBLISHER_DUAL_PATH_RETENTION_MS,
     maxInFlight: e.PUBLISHER_MAX_IN_FLIGHT,
     breaker: {
       ...DEFAULT_BREAKER_POLICY,

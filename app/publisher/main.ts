@@ -37,6 +37,7 @@ const publisher = createWebhookPublisher({
     leaseMs: Math.max(30_000, 3 * config.timeoutMs),
   },
   instanceId: config.instanceId,
+  dualPathRetentionMs: config.dualPathRetentionMs,
   logger,
 });
 await publisher.start();

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { watchFile } from '../storage/file-guard.ts';
+import { DEFAULT_RETENTION_MS, sweepIntervalMs } from '../storage/retention.ts';
 import { EVENT_SOURCE, type EventEnvelope, validateEvent, type ValidationFailure } from '../events/envelope.ts';
 import { createLogger, type Logger } from '../telemetry/logger.ts';
 import { currentTraceHeaders } from '../telemetry/trace-context.ts';
@@ -47,6 +48,8 @@ export type WebhookPublisherOptions<Tx> = {
   retry?: Partial<RetryPolicy>;
   breaker?: Partial<BreakerPolicy>;
   delivery?: { enabled?: boolean; maxInFlight?: number; pollIntervalMs?: number; leaseMs?: number };
+  /** How long dual-path comparison rows are kept (default 14 days, app/storage/retention.ts). */
+  dualPathRetentionMs?: number;
   /** Names this instance's claims; an instance restarted under the same id takes its claims back at once. */
   instanceId?: string;
   logger?: Logger;
@@ -80,6 +83,17 @@ export function createWebhookPublisher<Tx>(options: WebhookPublisherOptions<Tx>)
   let loop: DeliveryLoop | undefined;
   let stopWatching: (() => Promise<void>) | undefined;
   let countTimer: NodeJS.Timeout | undefined;
+  let retentionTimer: NodeJS.Timeout | undefined;
+  const dualPathRetentionMs = options.dualPathRetentionMs ?? DEFAULT_RETENTION_MS;
+  // Bounded batches, so a long-neglected table never holds the store in one huge delete.
+  const pruneDualPath = async () => {
+    try {
+      const cutoff = now() - dualPathRetentionMs;
+      for (let i = 0; i < 50 && (await store.pruneDualPath(cutoff, 2000)) === 2000; i++);
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'dual-path retention sweep failed; next sweep retries');
+    }
+  };
   let stopFileWatch: (() => void) | undefined;
   const fileGuard = store.fileGuard;
   const metrics = createPublisherMetrics({
@@ -157,10 +171,13 @@ export function createWebhookPublisher<Tx>(options: WebhookPublisherOptions<Tx>)
       await refreshCounts();
       countTimer = setInterval(refreshCounts, 1000);
       countTimer.unref();
+      retentionTimer = setInterval(() => void pruneDualPath(), sweepIntervalMs(dualPathRetentionMs));
+      retentionTimer.unref();
     },
     /** Stops taking new work, waits for attempts in flight to be recorded, closes the transports. */
     async stop(): Promise<void> {
       clearInterval(countTimer);
+      clearInterval(retentionTimer);
       stopFileWatch?.();
       stopFileWatch = undefined;
       await stopWatching?.();

@@ -220,6 +220,20 @@ export const METRICS = {
     help: '1 while the open SQLite inbox is still the file at its path; 0 once it was deleted or replaced, when batches are no longer acknowledged until a restart.',
     labels: [],
   },
+  processHeapUsed: {
+    name: 'process_heap_used_bytes',
+    kind: 'gauge',
+    services: ['publisher', 'gateway', 'consumer'],
+    help: 'V8 heap in use (process.memoryUsage().heapUsed): the soak (npm run soak) judges a slope in it as a leak.',
+    labels: [],
+  },
+  processEventLoopDelayP99: {
+    name: 'process_event_loop_delay_p99_seconds',
+    kind: 'gauge',
+    services: ['publisher', 'gateway', 'consumer'],
+    help: '99th percentile of the event-loop delay since the previous scrape (perf_hooks.monitorEventLoopDelay, 20 ms resolution).',
+    labels: [],
+  },
   natsConnected: {
     name: 'event_bus_nats_connected',
     kind: 'gauge',

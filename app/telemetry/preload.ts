@@ -2,6 +2,7 @@
 // is up before the application graph is imported.
 import { register } from 'node:module';
 import path from 'node:path';
+import { startRuntimeMetrics } from './runtime-metrics.ts';
 import { startTelemetry, tracesExported } from './sdk.ts';
 
 const options = {
@@ -13,3 +14,4 @@ const options = {
 // The hook wraps every module load, so it is registered only when spans are exported.
 if (tracesExported(options)) register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
 await startTelemetry(options);
+startRuntimeMetrics();

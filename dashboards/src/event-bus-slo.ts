@@ -38,6 +38,12 @@ export function eventBusSlo() {
         description: 'Share of the 30-day error budget not yet spent. Below 0: overspent.',
         unit: 'percentunit',
         grid: { x: 0, y: 0, w: 16, h: 6 },
+        // Red once overspent (the BudgetExhausted alerts' `<= 0`), orange in the last quarter.
+        baseColor: 'red',
+        thresholds: [
+          { value: 0, color: 'orange' },
+          { value: 0.25, color: 'green' },
+        ],
         targets: [{ refId: 'A', expr: `slo:error_budget_remaining:ratio{${SLO}}`, legend: '{{slo}}' }],
       }),
     )
@@ -60,6 +66,13 @@ export function eventBusSlo() {
         unit: 'suffix:x',
         grid: { x: 0, y: 6, w: 12, h: 9 },
         min: 0,
+        // The burn-rate alerts' factors (slo/generate-rules.ts): tickets at 1x and 3x, pages at 6x and 14.4x.
+        thresholds: [
+          { value: 1, color: 'yellow' },
+          { value: 3, color: 'orange' },
+          { value: 6, color: 'red' },
+          { value: 14.4, color: 'dark-red' },
+        ],
         targets: ['1h', '6h', '1d', '3d'].map((w, i) => ({
           refId: 'ABCD'[i]!,
           expr: `slo:burn_rate:ratio_rate${w}{${SLO}}`,

@@ -9,14 +9,24 @@ export type Notification = {
   alerts: { status: string; labels: Record<string, string>; annotations: Record<string, string>; startsAt: string; endsAt: string }[];
 };
 
-export type AlertReceiver = { url: string; server: Server; notifications: Notification[]; close(): Promise<void> };
+/** The Watchdog pings (receiver `heartbeat`): kept apart, so they never crowd out real notifications. */
+export type Heartbeat = { count: number; lastAt: string | null };
+
+export type AlertReceiver = { url: string; server: Server; notifications: Notification[]; heartbeat: Heartbeat; close(): Promise<void> };
+
+export const HEARTBEAT_RECEIVER = 'heartbeat';
 
 export async function startAlertReceiver(
   options: { port?: number; host?: string; log?: (line: string) => void; keep?: number } = {},
 ): Promise<AlertReceiver> {
   const notifications: Notification[] = [];
   const keep = options.keep ?? 1000;
+  const heartbeat: Heartbeat = { count: 0, lastAt: null };
   const server = createServer((req, res) => {
+    if (req.method === 'GET' && req.url === '/heartbeat') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(heartbeat));
+      return;
+    }
     if (req.method === 'GET' && req.url?.startsWith('/notifications')) {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(notifications));
       return;
@@ -31,6 +41,15 @@ export async function startAlertReceiver(
     req.on('end', () => {
       try {
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Omit<Notification, 'receiver' | 'receivedAt'>;
+        if (match[1] === HEARTBEAT_RECEIVER) {
+          heartbeat.count += 1;
+          heartbeat.lastAt = new Date().toISOString();
+          // One line when the pipeline first proves itself; then GET /heartbeat shows it is alive.
+          if (heartbeat.count === 1)
+            options.log?.(`[heartbeat] Watchdog arrived: Prometheus -> Alertmanager -> receiver works (GET /heartbeat)`);
+          res.writeHead(200).end();
+          return;
+        }
         const notification: Notification = {
           receiver: match[1]!,
           status: body.status,
@@ -59,6 +78,7 @@ export async function startAlertReceiver(
     url: `http://127.0.0.1:${port}`,
     server,
     notifications,
+    heartbeat,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

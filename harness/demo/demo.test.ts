@@ -137,6 +137,7 @@ describe('npm run demo', () => {
         expect(rules.data.groups.map((g) => g.name).sort()).toEqual([
           'migration',
           'slo-delivery-success',
+          'slo-end-to-end-latency',
           'slo-error-rate',
           'slo-processing-latency',
           'slo-webhook-uptime',

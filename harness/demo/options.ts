@@ -24,7 +24,7 @@ Options:
   --receiver-port N           local alert receiver port (default 9095)
   --console-port N            console port (default 9300)
   --control-port N            the demo's control API for npm run drill (default 9301)
-  --scrape-interval D         Prometheus scrape interval (default 15s)
+  --scrape-interval D         Prometheus scrape interval (default 10s, as in production)
   --state-dir DIR             where every process keeps its data and logs (default .demo)
                               Its admin-token file (0600, random, created on the first run) holds
                               the token of the gateway fault switch, the publisher dead-letter
@@ -69,7 +69,7 @@ export function parseDemoOptions(argv: string[]): DemoOptions | 'help' {
       'receiver-port': { type: 'string', default: '9095' },
       'console-port': { type: 'string', default: '9300' },
       'control-port': { type: 'string', default: '9301' },
-      'scrape-interval': { type: 'string', default: '15s' },
+      'scrape-interval': { type: 'string', default: '10s' },
       'state-dir': { type: 'string', default: '.demo' },
       fresh: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },

@@ -82,9 +82,14 @@ export const DRILLS: Drill[] = [
   {
     alert: 'WebhookGatewayDown',
     fault: 'SIGKILL the gateway',
-    mitigation: 'start the gateway again',
+    mitigation: 'start the gateway again, once the page has gone out',
     inject: (t) => t.kill('gateway'),
-    mitigate: (t) => t.start('gateway'),
+    // Alertmanager holds a new page for the critical group_wait (10 s); a gateway back sooner would
+    // resolve it unsent, and the drill would prove the alert but not the page.
+    mitigate: async (t) => {
+      await new Promise((r) => setTimeout(r, 20_000 / t.timeScale));
+      await t.start('gateway');
+    },
   },
   {
     alert: 'WebhookGatewayErrorRateHigh',
@@ -139,12 +144,63 @@ export const DRILLS: Drill[] = [
   },
   {
     alert: 'WebhookDeadLetterQueueNotEmpty',
-    fault: 'gateway fault switch: 5 % of webhooks rejected with 422 (not retryable)',
+    fault: 'gateway fault switch: 5 % of webhooks rejected with 422 (not retryable), left unreplayed for 15 min',
     mitigation: 'clear the fault switch, replay all dead letters',
     inject: (t) => faults(t, { rejectRate: 0.05 }),
     mitigate: async (t) => {
       await faults(t, null);
       await replayDeadLetters(t);
     },
+  },
+  {
+    alert: 'WebhookDeadLettersIncreasing',
+    fault: 'gateway fault switch: 5 % of webhooks rejected with 422 (not retryable)',
+    mitigation: 'clear the fault switch, replay all dead letters (resolves 5 min after the last new one)',
+    inject: (t) => faults(t, { rejectRate: 0.05 }),
+    mitigate: async (t) => {
+      await faults(t, null);
+      await replayDeadLetters(t);
+    },
+  },
+  {
+    alert: 'WebhookPublisherDown',
+    fault: 'SIGKILL the publisher',
+    mitigation: 'start the publisher again',
+    inject: (t) => t.kill('publisher'),
+    mitigate: (t) => t.start('publisher'),
+  },
+  {
+    alert: 'EventConsumerDown',
+    fault: 'SIGKILL the consumer process',
+    mitigation: 'start the consumers again',
+    inject: (t) => t.kill('consumer'),
+    mitigate: (t) => t.start('consumer'),
+  },
+  {
+    // Needs `npm run demo -- --topology cluster`: the control API kills the first of two gateways,
+    // and the second keeps serving. With one gateway, WebhookGatewayDown fires instead.
+    alert: 'EventBusInstanceDown',
+    fault: 'SIGKILL one of the two gateways (cluster topology)',
+    mitigation: 'start that gateway again',
+    inject: (t) => t.kill('gateway'),
+    mitigate: (t) => t.start('gateway'),
+  },
+  {
+    alert: 'EventBusNatsDisconnected',
+    fault: 'stop nats-server (gateway and consumers stay up, reconnecting)',
+    mitigation: 'start nats-server, then replay any dead letters',
+    inject: (t) => t.kill('nats'),
+    mitigate: async (t) => {
+      await t.start('nats');
+      await new Promise((r) => setTimeout(r, 3000));
+      await replayDeadLetters(t);
+    },
+  },
+  {
+    alert: 'EventConsumerStalled',
+    fault: 'hung handlers: restart the consumers with CONSUMER_HANDLER_DELAY_MS=99999 (100 s per message)',
+    mitigation: 'restart the consumers without the delay',
+    inject: (t) => t.start('consumer', { CONSUMER_HANDLER_DELAY_MS: '99999' }),
+    mitigate: (t) => t.start('consumer'),
   },
 ];

@@ -28,12 +28,12 @@ describe('scaled rule set', () => {
     const dir = tempDir('scaled-rules');
     writeFileSync(path.join(dir, 'scaled.rules.yml'), stringify({ groups: scaled.groups }));
     expect(execFileSync('promtool', ['check', 'rules', path.join(dir, 'scaled.rules.yml')], { encoding: 'utf8' })).toContain(
-      'SUCCESS: 10 rules found',
+      'SUCCESS: 16 rules found',
     );
     const byName = new Map(scaled.groups[0]!.rules.map((r) => [r.alert, r]));
     expect(byName.get('WebhookPublisherDeliveryErrors')!.for).toBe('60s');
     expect(byName.get('WebhookGatewayErrorRateHigh')!.expr).toContain('[30s]');
     expect(byName.get('WebhookGatewayErrorRateHigh')!.expr).toContain('> 0.01');
-    expect(scaled.groups[0]!.interval).toBe('2s');
+    expect(scaled.groups[0]!.interval).toBe('1s');
   });
 });

@@ -64,13 +64,13 @@ export async function startDrillStack(options: { timeScale: number; rate?: numbe
   const scale = options.timeScale;
   let ruleFiles: string[] | undefined;
   if (scale > 1) {
-    // Only the ten alerts, scaled: the SLO windows (days) have nothing to say in a few minutes.
+    // Only the hand-written alerts, scaled: the SLO windows (days) have nothing to say in a few minutes.
     const scaled = scaleRuleFile(loadRuleFile('alerts/event-bus.rules.yml'), scale);
     mkdirSync(dir, { recursive: true });
     ruleFiles = [path.join(dir, 'event-bus.scaled.rules.yml')];
     writeFileSync(ruleFiles[0]!, stringify({ groups: scaled.groups }, { lineWidth: 0 }));
   }
-  const interval = scale > 1 ? scaleDuration('15s', scale) : '15s';
+  const interval = scale > 1 ? scaleDuration('10s', scale) : '10s';
   const observed = await startObservedStack({
     dir,
     signingSecret: `whsec_${randomBytes(32).toString('base64')}`,

@@ -1,26 +1,17 @@
-// A ramp that looks for the highest rate held with p99 under a target (P99_TARGET_MS, default 250):
-// k6 aborts the run when the threshold breaks, and the last stage reached is the answer.
+// A ramp that looks for the highest rate held: each stage (RAMP_PLAN, harness/k6/lib/ramp-stages.ts)
+// must keep its own p99 under P99_TARGET_MS (default 250), fail under 0.1 % of requests and drop no
+// iteration. k6 aborts the run at the first stage that breaks; the last stage that passed is the answer.
 import { check } from 'k6';
 import exec from 'k6/execution';
 import type { Options } from 'k6/options';
 import { createEvent } from './lib/buddy-event.ts';
+import { RAMP_PLAN, rampOptions } from './lib/ramp-stages.ts';
 
-const target = Number(__ENV.P99_TARGET_MS ?? 250);
+const plan = { ...RAMP_PLAN, p99TargetMs: Number(__ENV.P99_TARGET_MS ?? RAMP_PLAN.p99TargetMs) };
 
 export const options: Options = {
-  scenarios: {
-    ramp: {
-      executor: 'ramping-arrival-rate',
-      startRate: 25,
-      timeUnit: '1s',
-      preAllocatedVUs: 100,
-      maxVUs: 1000,
-      stages: [50, 100, 200, 400, 800].map((rate) => ({ target: rate, duration: '30s' })),
-    },
-  },
-  thresholds: {
-    'http_req_duration{name:POST /events}': [{ threshold: `p(99)<${target}`, abortOnFail: true, delayAbortEval: '10s' }],
-  },
+  ...(rampOptions(plan) as Pick<Options, 'scenarios' | 'thresholds'>),
+  summaryTrendStats: ['p(50)', 'p(95)', 'p(99)', 'max'],
 };
 
 export default function () {

@@ -4,12 +4,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { lineChart } from '../../observability/charts/svg-chart.ts';
+import { readProcessed } from '../inbox-reader/consumer-log.ts';
 import { startStack, type Stack } from '../stack/stack.ts';
 import { readTokenFile } from '../stack/token-file.ts';
-import { httpOk } from '../stack/wait.ts';
+import { httpOk, waitFor } from '../stack/wait.ts';
 import { buddyEvent } from './event-factory.ts';
 import { runOpenModel } from './open-model.ts';
-import { PRESETS, summarizeLoad, type LoadSummary, type PresetName } from './presets.ts';
+import { lostAtConsumers, PRESETS, summarizeLoad, type LoadSummary, type PresetName } from './presets.ts';
 import { createEvent } from './publisher-client.ts';
 
 const USAGE = `npm run load -- --preset sustained|burst|ramp [options]
@@ -18,7 +19,8 @@ Open-model (constant arrival rate) load on the publisher's POST /events, like k6
 constant-arrival-rate: iterations start on schedule; when --max-in-flight are busy they are dropped
 and counted. Writes load.json, load.md and load-latency.svg to --out.
 
-  --preset P            sustained (50/s for --duration), burst (200 events in 10 s), ramp (25, 50, 100, …/s)
+  --preset P            sustained (50/s for --duration), burst (200 extra events in 10 s on top of
+                        50/s, 180 of them in the first second), ramp (25, 50, 100, …/s)
   --publisher-url URL   the publisher to drive (default http://127.0.0.1:3001, the demo's)
   --api-token-file F    a file holding the publisher's PUBLISHER_API_TOKEN, when it has one
   --start-stack         start a private stack (nats-server, gateway, consumers, publisher) instead
@@ -43,13 +45,18 @@ export async function runPreset(options: {
   maxInFlight?: number;
 }) {
   const stages = PRESETS[options.preset](options);
+  const accepted: string[] = [];
   const run = await runOpenModel({
     stages,
     maxInFlight: options.maxInFlight ?? 500,
-    iteration: (i) => createEvent({ url: options.publisherUrl, apiToken: options.apiToken }, buddyEvent(i)),
+    iteration: async (i) => {
+      const result = await createEvent({ url: options.publisherUrl, apiToken: options.apiToken }, buddyEvent(i));
+      if (result.ok) accepted.push(result.id);
+      return result;
+    },
   });
   const summary = summarizeLoad(run, stages, options.preset === 'ramp' ? (options.p99TargetMs ?? 250) : undefined);
-  return { run, stages, summary };
+  return { run, stages, summary, accepted };
 }
 
 const f = (v: number) => (Number.isFinite(v) ? `${v.toFixed(1)} ms` : 'n/a');
@@ -60,6 +67,7 @@ export function loadMarkdown(preset: string, publisherUrl: string, s: LoadSummar
     '',
     `Target: ${publisherUrl}/events. Scheduled ${s.scheduled}, completed ${s.completed}, dropped ${s.dropped}; achieved ${s.achievedPerSecond.toFixed(1)} events/s.`,
     `Latency (202 responses): p50 ${f(s.latencyMs.p50)}, p95 ${f(s.latencyMs.p95)}, p99 ${f(s.latencyMs.p99)}, max ${f(s.latencyMs.max)}.`,
+    ...(s.lostByConsumer ? [`Lost (accepted, never handled) per consumer: ${JSON.stringify(s.lostByConsumer)}.`] : []),
     `Errors by kind: ${
       Object.entries(s.errorsByKind)
         .map(([k, n]) => `${k} ${n}`)
@@ -73,7 +81,7 @@ export function loadMarkdown(preset: string, publisherUrl: string, s: LoadSummar
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...s.stages.map(
       (st) =>
-        `| ${st.ratePerSecond}/s | ${st.scheduled} | ${st.completed} | ${st.errors} | ${st.dropped} | ${st.achievedPerSecond.toFixed(1)} | ${f(st.latencyMs.p50)} | ${f(st.latencyMs.p95)} | ${f(st.latencyMs.p99)} | ${st.held ? 'yes' : 'no'} |`,
+        `| ${Math.round(st.ratePerSecond * 10) / 10}/s | ${st.scheduled} | ${st.completed} | ${st.errors} | ${st.dropped} | ${st.achievedPerSecond.toFixed(1)} | ${f(st.latencyMs.p50)} | ${f(st.latencyMs.p95)} | ${f(st.latencyMs.p99)} | ${st.held ? 'yes' : 'no'} |`,
     ),
     '',
   ].join('\n');
@@ -113,7 +121,7 @@ async function main() {
     return;
   }
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
-  const { run, summary } = await runPreset({
+  const { run, summary, accepted } = await runPreset({
     preset: values.preset as PresetName,
     publisherUrl,
     apiToken: values['api-token-file'] ? readTokenFile(values['api-token-file']) : undefined,
@@ -124,7 +132,20 @@ async function main() {
     p99TargetMs: num(values['p99-target-ms']),
     maxInFlight: num(values['max-in-flight']),
   });
-  await stack?.stop();
+  if (stack) {
+    // Our own stack: every accepted event must reach every consumer (bounded wait, then count).
+    const consumers = Object.keys(
+      ((await (await fetch(`${stack.consumer.url}/health`)).json()) as { consumers: Record<string, unknown> }).consumers,
+    );
+    const inboxPath = stack.consumerDbPath;
+    const lost = () => lostAtConsumers(accepted, readProcessed(inboxPath), consumers);
+    await waitFor('every accepted event at every consumer', () => Object.values(lost()).every((n) => n === 0), {
+      timeoutMs: 60_000,
+      intervalMs: 500,
+    }).catch(() => undefined);
+    summary.lostByConsumer = lost();
+    await stack.stop();
+  }
   mkdirSync(values.out, { recursive: true });
   writeFileSync(path.join(values.out, 'load.json'), `${JSON.stringify({ preset: values.preset, publisherUrl, summary }, null, 2)}\n`);
   writeFileSync(path.join(values.out, 'load.md'), loadMarkdown(values.preset, publisherUrl, summary));

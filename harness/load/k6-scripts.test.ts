@@ -1,11 +1,12 @@
 // The k6 versions of the load scenarios (harness/k6) are type-checked against @types/k6; they run
 // only where a k6 binary exists (compose runs them in the grafana/k6 image).
 import { execFileSync } from 'node:child_process';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tempDir } from '../integration/support.ts';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../stack/service.ts';
+import { RAMP_PLAN, rampOptions, stageName } from '../k6/lib/ramp-stages.ts';
 
 describe('k6 scripts', () => {
   it('cover the sustained, burst and ramp scenarios', () => {
@@ -14,6 +15,42 @@ describe('k6 scripts', () => {
         .filter((f) => f.endsWith('.ts'))
         .sort(),
     ).toEqual(['burst.ts', 'ramp.ts', 'sustained.ts']);
+  });
+
+  it('the ramp judges each stage on its own p99, failures and dropped iterations, and stops at the first that breaks', () => {
+    const { scenarios, thresholds } = rampOptions(RAMP_PLAN);
+    const stages = RAMP_PLAN.rates.map(stageName);
+    expect(Object.keys(scenarios)).toEqual(stages);
+    // Back to back, each at its own constant rate: a sample belongs to exactly one stage.
+    for (const [i, rate] of RAMP_PLAN.rates.entries())
+      expect(scenarios[stageName(rate)]).toMatchObject({
+        executor: 'constant-arrival-rate',
+        rate,
+        startTime: `${i * RAMP_PLAN.stageSeconds}s`,
+        duration: `${RAMP_PLAN.stageSeconds}s`,
+      });
+    expect(Object.keys(thresholds).sort()).toEqual(
+      stages
+        .flatMap((s) => [`dropped_iterations{scenario:${s}}`, `http_req_duration{scenario:${s}}`, `http_req_failed{scenario:${s}}`])
+        .sort(),
+    );
+    for (const s of stages) {
+      expect(thresholds[`http_req_duration{scenario:${s}}`]).toEqual([
+        expect.objectContaining({ threshold: 'p(99)<250', abortOnFail: true }),
+      ]);
+      expect(thresholds[`http_req_failed{scenario:${s}}`]).toEqual([
+        expect.objectContaining({ threshold: 'rate<0.001', abortOnFail: true }),
+      ]);
+      expect(thresholds[`dropped_iterations{scenario:${s}}`]).toEqual([
+        expect.objectContaining({ threshold: 'count==0', abortOnFail: true }),
+      ]);
+    }
+    // No threshold over the whole run: it would average a slow stage away.
+    expect(Object.keys(thresholds).filter((k) => !k.includes('{scenario:'))).toEqual([]);
+    expect(rampOptions({ ...RAMP_PLAN, p99TargetMs: 400 }).thresholds['http_req_duration{scenario:rate_50}']![0]).toMatchObject({
+      threshold: 'p(99)<400',
+    });
+    expect(readFileSync(path.join(REPO_ROOT, 'harness/k6/ramp.ts'), 'utf8')).toMatch(/rampOptions\(plan\)/);
   });
 
   it('type-check against @types/k6', () => {

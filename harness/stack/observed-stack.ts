@@ -7,6 +7,7 @@ import { parse, stringify } from 'yaml';
 import { DEFAULT_RECEIVER_URL, DEMO_CONFIG, renderDemoConfig } from '../../alertmanager/demo-config.ts';
 import { startAlertReceiver, type AlertReceiver } from '../alert-receiver/receiver.ts';
 import { startAlertmanager, type Alertmanager } from './alertmanager.ts';
+import { freePort } from './ports.ts';
 import { startPrometheus, type Prometheus } from './prometheus.ts';
 import { localPrometheusConfig } from './prometheus-config.ts';
 import { REPO_ROOT } from './service.ts';
@@ -44,12 +45,15 @@ export async function startObservedStack(options: ObservedStackOptions): Promise
     writeFileSync(configFile, stringify(config));
   }
   const alertmanager = await startAlertmanager({ configFile, dir: path.join(options.dir, 'alertmanager'), port: options.alertmanagerPort });
+  // Chosen before start-up so that Prometheus can scrape itself.
+  const prometheusPort = options.prometheusPort ?? (await freePort());
   const prometheus = await startPrometheus({
     dir: path.join(options.dir, 'prometheus'),
-    port: options.prometheusPort,
+    port: prometheusPort,
     config: localPrometheusConfig({
       targets: { gateway: stack.gateways.map((g) => g.url), publisher: [stack.publisher.url], consumer: [stack.consumer.url] },
       alertmanagerUrl: alertmanager.url,
+      prometheusUrl: `http://127.0.0.1:${prometheusPort}`,
       scrapeInterval: options.scrapeInterval,
       evaluationInterval: options.evaluationInterval,
       ruleFiles: options.ruleFiles,

@@ -20,6 +20,9 @@ export type PrometheusOptions = {
   expectRuleGroups?: number;
 };
 
+/** Backfilled history is months old and must not be deleted on start-up; it also covers the 30-day SLOs. */
+export const PROMETHEUS_RETENTION = '3650d';
+
 export async function startPrometheus(options: PrometheusOptions): Promise<Prometheus> {
   mkdirSync(options.dir, { recursive: true });
   const port = options.port ?? (await freePort());
@@ -30,8 +33,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
     [
       `--config.file=${configFile}`,
       `--storage.tsdb.path=${options.tsdbPath ?? path.join(options.dir, 'data')}`,
-      // Backfilled history is months old; it must not be deleted on start-up.
-      '--storage.tsdb.retention.time=3650d',
+      `--storage.tsdb.retention.time=${PROMETHEUS_RETENTION}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--web.enable-lifecycle',
     ],

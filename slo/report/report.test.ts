@@ -107,6 +107,7 @@ describe('SLO burn report on the 60-day fixture', () => {
       'processing-latency': 'Healthy',
       'webhook-uptime': 'At risk',
       'error-rate': 'Exhausted',
+      'end-to-end-latency': 'At risk',
     });
   });
 
@@ -134,8 +135,8 @@ describe('SLO burn report on the 60-day fixture', () => {
       const requests: string[] = [];
       page.on('request', (r) => requests.push(r.url()));
       await page.goto(`file://${path.join(out, 'report.html')}`);
-      expect(await page.locator('#summary tbody tr').count()).toBe(4);
-      expect(await page.locator('section svg.chart').count()).toBe(8);
+      expect(await page.locator('#summary tbody tr').count()).toBe(SLO_NAMES.length);
+      expect(await page.locator('section svg.chart').count()).toBe(2 * SLO_NAMES.length);
       const pathLengths = await page
         .locator('section svg.chart path')
         .evaluateAll((paths) => paths.map((p) => (p.getAttribute('d') ?? '').length));
@@ -157,7 +158,7 @@ describe('SLO burn report edge cases', () => {
     const result = await runReport(['--prometheus-url', empty.url, '--out', out]);
     expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8')) as Report;
-    expect(report.slos.map((s) => s.status)).toEqual(['No data', 'No data', 'No data', 'No data']);
+    expect(report.slos.map((s) => s.status)).toEqual(SLO_NAMES.map(() => 'No data'));
     expect(report.slos.every((s) => s.achieved === null && s.budgetRemaining === null)).toBe(true);
     expect(readFileSync(path.join(out, 'report.html'), 'utf8')).toContain('No data: there was no traffic');
   });

@@ -216,6 +216,22 @@ describe.each(stores)('the %s outbox', (_name, open) => {
     await store.apply([settled(row.id, { action: 'delivered', dualPath: { webhook_at: 10, nats_at: null } })], 'me', 20);
     expect(await store.dualPathsSince(0)).toEqual([{ id: row.id, webhook_at: 10, nats_at: null, paths: 'webhook_only', completed_at: 20 }]);
   });
+
+  it('prunes dual-path rows completed before a cutoff, at most a batch at a time (retention)', async () => {
+    const { store } = await open();
+    const rows = [0, 1, 2].map((i) => newRow(i));
+    await store.insert(rows, 0);
+    await claim(store, 0, 'me');
+    await store.apply(
+      rows.map((r) => settled(r.id, { action: 'delivered', dualPath: { webhook_at: 10, nats_at: 11 } })),
+      'me',
+      20,
+    );
+    expect(await store.pruneDualPath(20, 10)).toBe(0);
+    expect(await store.pruneDualPath(21, 2)).toBe(2);
+    expect(await store.pruneDualPath(21, 2)).toBe(1);
+    expect(await store.dualPathsSince(0)).toEqual([]);
+  });
 });
 
 describe('the sqlite outbox file', () => {

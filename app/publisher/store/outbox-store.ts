@@ -31,6 +31,8 @@ export type OutboxStore<Tx> = {
   /** Moves dead letters back into the outbox with a fresh budget; the id (webhook-id) stays. */
   replay(ids: readonly string[] | 'all', now: number): Promise<string[]>;
   dualPathsSince(since: number): Promise<DualPathRow[]>;
+  /** Retention: deletes up to `limit` dual-path rows completed before `cutoff`; returns how many. */
+  pruneDualPath(cutoff: number, limit: number): Promise<number>;
   /** Calls `wake` when another process committed new rows (PostgreSQL LISTEN); returns a stop function. */
   watchCommits?(wake: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;

@@ -242,6 +242,13 @@ export async function postgresOutbox(options: PostgresOutboxOptions): Promise<Ou
       const result = await pool.query('SELECT * FROM webhook_dual_path WHERE completed_at >= $1 ORDER BY completed_at', [since]);
       return result.rows.map(fromPg<DualPathRow>);
     },
+    async pruneDualPath(cutoff, limit) {
+      const result = await pool.query(
+        'DELETE FROM webhook_dual_path WHERE id IN (SELECT id FROM webhook_dual_path WHERE completed_at < $1 LIMIT $2)',
+        [cutoff, limit],
+      );
+      return result.rowCount ?? 0;
+    },
     async watchCommits(wake) {
       let listener: (ClientBase & { release?: () => void }) | undefined;
       let stopped = false;

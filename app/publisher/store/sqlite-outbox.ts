@@ -142,6 +142,7 @@ export function sqliteOutbox(options: SqliteOutboxOptions): OutboxStore<Database
   const listDead = db.prepare('SELECT * FROM dead_letter ORDER BY dead_lettered_at LIMIT ? OFFSET ?');
   const getDead = db.prepare('SELECT * FROM dead_letter WHERE id = ?');
   const dualPathsSince = db.prepare('SELECT * FROM dual_path WHERE completed_at >= ? ORDER BY completed_at');
+  const pruneDualPath = db.prepare('DELETE FROM dual_path WHERE rowid IN (SELECT rowid FROM dual_path WHERE completed_at < ? LIMIT ?)');
 
   const recordDualPath = (s: Settlement, now: number) => {
     if (s.action === 'retry' || !s.dualPath) return;
@@ -227,6 +228,9 @@ export function sqliteOutbox(options: SqliteOutboxOptions): OutboxStore<Database
     },
     async dualPathsSince(since) {
       return dualPathsSince.all(since) as DualPathRow[];
+    },
+    async pruneDualPath(cutoff, limit) {
+      return Number(pruneDualPath.run(cutoff, limit).changes);
     },
     async close() {
       if (db !== appDb && db.isOpen) db.close();

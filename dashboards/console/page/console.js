@@ -54,6 +54,8 @@ function expand(expr) {
     __interval: config.rateInterval,
     __range: `${$('range').value}s`,
     slo: '.*',
+    job: '.*',
+    instance: '.*',
     datasource: 'prometheus',
   };
   return expr.replace(/\$\{?(\w+)\}?/g, (whole, name) => values[name] ?? whole);
