@@ -1,5 +1,6 @@
 // Runs one of our services (gateway, publisher, consumer) as a real process, exactly as
 // `npm run <service>` does: Node with the telemetry preload, configured by environment only.
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../../observability/repo-root.ts';
@@ -44,16 +45,27 @@ const HEALTH_PATH: Record<ServiceKind, string> = { gateway: '/health/all', publi
 
 /**
  * The node arguments of `npm run <kind>`: package.json is the one definition of how a service starts
- * (V8 flags, telemetry preload, entry point). `telemetry: false` drops the preload (the benchmark's baseline).
+ * (V8 flags, compile cache, telemetry preload, entry point). `telemetry: false` drops the preload (the benchmark's baseline).
  */
 export function serviceCommand(kind: ServiceKind, telemetry = true): { command: string; args: string[] } {
+  warmCompileCache();
   const script: string = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).scripts[kind];
   const [node, ...words] = script.split(/\s+/);
   if (node !== 'node') throw new Error(`package.json script "${kind}" must start with node: ${script}`);
   const args = words.map((w) => (w.startsWith('./') || w.startsWith('app/') ? path.join(REPO_ROOT, w) : w));
-  const preload = args.indexOf('--import');
-  if (!telemetry && preload >= 0) args.splice(preload, 2);
+  const preload = args.findIndex((arg) => arg.endsWith(path.join('app', 'telemetry', 'preload.ts')));
+  if (!telemetry && preload > 0) args.splice(preload - 1, 2);
   return { command: process.execPath, args };
+}
+
+let compileCacheWarm = false;
+
+/** Once per harness process: strip every service's TypeScript into Node's compile cache, so that no
+ *  service start loads the stripper and memory is what the image shows (app/start/compile-cache.mjs). */
+function warmCompileCache(): void {
+  if (compileCacheWarm) return;
+  execFileSync(process.execPath, [path.join(REPO_ROOT, 'app/start/warm-compile-cache.mjs')], { stdio: 'ignore' });
+  compileCacheWarm = true;
 }
 
 export async function startService(
