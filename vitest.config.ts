@@ -14,6 +14,7 @@ export default defineConfig({
       'compose/**/*.test.ts',
       'runbooks/**/*.test.ts',
       'docs/**/*.test.ts',
+      'deploy/**/*.test.ts',
     ],
     // Integration tests spawn real processes on a 2-core machine: one file at a time keeps timings honest.
     fileParallelism: false,

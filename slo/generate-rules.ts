@@ -4,7 +4,8 @@
 import { stringify } from 'yaml';
 import { DASHBOARD_BASE_URL } from '../observability/conventions.ts';
 import type { Rule } from '../observability/load-rule-files.ts';
-import { errorBudgetOf, withWindow, type SloSpec } from './spec.ts';
+import { BURN_WINDOW_MIN_COVERAGE, MIN_COVERAGE } from './coverage.ts';
+import { durationSeconds, errorBudgetOf, withWindow, type SloSpec } from './spec.ts';
 
 export const SLO_RULES_FILE = 'slo/event-bus-slo.rules.yml';
 
@@ -28,6 +29,27 @@ export const BURN_RATE_ALERTS = {
     { long: '3d', short: '6h', factor: 1 },
   ],
 } as const;
+
+/** A duration in the largest whole unit PromQL reads: 259200 → "3d", 3240 → "54m". */
+function promDuration(seconds: number): string {
+  for (const [size, unit] of [
+    [86_400, 'd'],
+    [3600, 'h'],
+    [60, 'm'],
+  ] as const)
+    if (Number.isInteger(seconds / size)) return `${seconds / size}${unit}`;
+  return `${Math.round(seconds)}s`;
+}
+
+/** How long an SLI must have been recorded before its budget can be called spent (slo/coverage.ts). */
+export function minimumHistory(sloWindow: string): string {
+  return promDuration(MIN_COVERAGE * durationSeconds(sloWindow));
+}
+
+/** How long an SLI must have been recorded before a burn rate over `window` is judged (slo/coverage.ts). */
+export function coveredHistory(window: string): string {
+  return promDuration(Math.round(BURN_WINDOW_MIN_COVERAGE * durationSeconds(window)));
+}
 
 /** A calendar month has no fixed Prometheus range; rules record the rolling 30 days, the report does the month. */
 export function recordedSloWindow(spec: SloSpec): string {
@@ -91,8 +113,17 @@ export function sloRuleGroups(specs: readonly SloSpec[]) {
         runbook_url: spec.alerting.runbookUrl,
         dashboard,
       });
+      // Each pair judges only once the SLI's history spans most of its long window (slo/coverage.ts,
+      // BURN_WINDOW_MIN_COVERAGE): on a young stack the "1h" burn is the burn of its few minutes, and a
+      // one-minute outage would page for the next half hour and ticket for two. The symptom alerts
+      // (gateway down, error rate, latency) cover those first hours.
+      const covered = (long: string) => `present_over_time(slo:sli_total:rate5m${sel}[5m] offset ${coveredHistory(long)})`;
       const condition = (pairs: readonly { long: string; short: string; factor: number }[]) =>
-        pairs.map((p) => `(${burnRate(p.long)}${sel} > ${p.factor} and ${burnRate(p.short)}${sel} > ${p.factor})`).join('\nor\n');
+        pairs
+          .map(
+            (p) => `(${burnRate(p.long)}${sel} > ${p.factor} and ${burnRate(p.short)}${sel} > ${p.factor} and on (slo) ${covered(p.long)})`,
+          )
+          .join('\nor\n');
       const describe = (pairs: readonly { long: string; short: string; factor: number }[]) =>
         pairs.map((p) => `${p.factor}x over ${p.long} and ${p.short}`).join(', or ');
       const burnAlert = (
@@ -131,7 +162,10 @@ export function sloRuleGroups(specs: readonly SloSpec[]) {
         burnAlert('Ticket', BURN_RATE_ALERTS.ticket, '10m', spec.alerting.ticket.severity, 'steadily', 'ticket'),
         {
           alert: `${spec.alerting.name}BudgetExhausted`,
-          expr: `slo:error_budget_remaining:ratio${sel} <= 0`,
+          // Only once the SLI has MIN_COVERAGE of the window behind it: on minutes of history the budget
+          // projects a short outage onto 30 days and would read as spent for days. The burn alerts cover
+          // the fast case meanwhile.
+          expr: `slo:error_budget_remaining:ratio${sel} <= 0\nand on (slo)\npresent_over_time(slo:sli_total:rate5m${sel}[1h] offset ${minimumHistory(sloWindow)})`,
           for: '5m',
           labels: { severity: spec.alerting.exhausted.severity, ...labels },
           annotations: annotations(

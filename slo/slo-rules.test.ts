@@ -149,6 +149,18 @@ function testsFor(spec: SloSpec) {
     ],
   });
 
+  // A stack burning from its first minute: the 1h burn is then the burn of those minutes, so the page
+  // waits until the history spans 54 minutes (slo/coverage.ts), then `for: 2m`.
+  tests.push({
+    name: `${spec.name}: a young stack's burn pages only once its history covers the hour`,
+    interval: '1m',
+    input_series: seriesFor(spec, [{ minutes: 90, errorRatio: fastRatio }], 1, { prometheus3: true }),
+    promql_expr_test: [
+      { expr: alertsQuery(page), eval_time: fmt(55), exp_samples: [] },
+      { expr: alertsQuery(page), eval_time: fmt(60), exp_samples: [firing(page, spec, spec.alerting.page.severity)] },
+    ],
+  });
+
   // Healthy: a tenth of the budget rate for four hours.
   tests.push({
     name: `${spec.name}: healthy traffic is silent`,
@@ -322,6 +334,34 @@ function budgetTestsFor(spec: SloSpec) {
       { expr: `slo:objective:ratio{slo="${spec.name}"}`, eval_time: '30d', exp_samples: [sample('slo:objective:ratio', spec.objective)] },
       { expr: `ALERTS{alertname="${exhausted}"}`, eval_time: '30d', exp_samples: [] },
     ],
+  });
+  // Overspent both times; only the history differs. Hours of it are too little to call the 30-day
+  // budget spent (slo/coverage.ts); four days at four times the budget rate are not.
+  // (Uptime is judged per scrape of one target: a share of it down means every scrape down.)
+  const overspent = uptime ? 1 : +(budget * 4).toPrecision(6);
+  const firingCount = (evalTime: string, count: number) => ({
+    expr: `count(ALERTS{alertname="${exhausted}", alertstate="firing"})`,
+    eval_time: evalTime,
+    exp_samples: count ? [{ labels: '{}', value: count }] : [],
+  });
+  tests.push({
+    name: `${spec.name}: a young, overspent SLO is not called exhausted`,
+    interval: `${sampleMinutes}m`,
+    input_series: seriesFor(spec, [{ minutes: 6 * 60, errorRatio: overspent }], sampleMinutes, { prometheus3: true }),
+    promql_expr_test: [
+      {
+        expr: `count(slo:error_budget_remaining:ratio{slo="${spec.name}"} <= 0)`,
+        eval_time: '6h',
+        exp_samples: [{ labels: '{}', value: 1 }],
+      },
+      firingCount('6h', 0),
+    ],
+  });
+  tests.push({
+    name: `${spec.name}: four overspent days are`,
+    interval: `${sampleMinutes}m`,
+    input_series: seriesFor(spec, [{ minutes: 4 * 24 * 60, errorRatio: overspent }], sampleMinutes, { prometheus3: true }),
+    promql_expr_test: [firingCount('4d', 1)],
   });
   return tests;
 }

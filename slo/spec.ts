@@ -122,6 +122,15 @@ export function withWindow(query: string, window: string): string {
   return query.replaceAll('{{window}}', window);
 }
 
+const UNIT_SECONDS: Record<string, number> = { m: 60, h: 3600, d: 86_400, w: 604_800 };
+
+/** `30d` → 2592000. */
+export function durationSeconds(duration: string): number {
+  const match = /^(\d+)([mhdw])$/.exec(duration);
+  if (!match) throw new Error(`not a duration: ${duration} (use e.g. 30d, 4w, 12h)`);
+  return Number(match[1]) * UNIT_SECONDS[match[2]!]!;
+}
+
 /** 1 - objective, rounded so that 0.99 gives exactly 0.01 rather than 0.010000000000000009. */
 export function errorBudgetOf(objective: number): number {
   return Math.round((1 - objective) * 1e9) / 1e9;

@@ -62,6 +62,23 @@ describe('event envelope', () => {
     expect(f.detail).toContain('buddy.match.created');
   });
 
+  it.each([
+    [
+      'type unknown, metadata missing',
+      { ...valid(), type: 'buddy.match.exploded', metadata: undefined },
+      'unknown_event_type',
+      ['/type', '/metadata'],
+    ],
+    ['type unknown, everything else missing', { type: 'nope' }, 'unknown_event_type', ['/type', '/id']],
+    ['type known, metadata missing', { ...valid(), metadata: undefined }, 'schema_invalid', ['/metadata']],
+    ['type not a string', { ...valid(), type: 42 }, 'schema_invalid', ['/type']],
+    ['type empty', { ...valid(), type: '' }, 'unknown_event_type', ['/type']],
+  ])('puts the most useful error first: %s', (_case, input, reason, firstPaths) => {
+    const f = failure(JSON.parse(JSON.stringify(input)));
+    expect(f.reason).toBe(reason);
+    expect(f.errors.map((e) => e.path).slice(0, firstPaths.length)).toEqual(firstPaths);
+  });
+
   it('does not treat Object.prototype names as event types', () => {
     expect(failure({ ...valid(), type: 'constructor' }).reason).toBe('unknown_event_type');
     expect(failure({ ...valid(), type: 'toString' }).reason).toBe('unknown_event_type');

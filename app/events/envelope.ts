@@ -34,33 +34,48 @@ export type ValidationFailure = {
 
 export type ValidationResult = { ok: true; event: EventEnvelope } | { ok: false; failure: ValidationFailure };
 
+function unknownType(type: string, envelopeErrors: FieldError[]): ValidationResult {
+  return {
+    ok: false,
+    failure: {
+      reason: 'unknown_event_type',
+      detail: `Unknown event type "${type}". Known types: ${BUDDY_EVENT_TYPES.join(', ')}.`,
+      errors: [{ path: '/type', message: 'unknown event type' }, ...envelopeErrors],
+    },
+  };
+}
+
+/** The `type` the sender meant, read before the envelope is checked: an own string property or nothing. */
+function claimedType(input: unknown): string | undefined {
+  if (typeof input !== 'object' || input === null || Array.isArray(input) || !Object.hasOwn(input, 'type')) return undefined;
+  const { type } = input as { type: unknown };
+  return typeof type === 'string' ? type : undefined;
+}
+
 /** Validates an already-parsed JSON value as an event envelope with a known, versioned data schema. */
 export function validateEvent(input: unknown): ValidationResult {
   const envelope = envelopeSchema.safeParse(input);
+  // An unknown type is the more useful news than a missing envelope field (often a typo or a sender
+  // ahead of this deployment), so it comes first, with the envelope's own errors after it.
+  const type = claimedType(input);
+  if (type !== undefined && !isKnownEventType(type)) {
+    return unknownType(type, envelope.success ? [] : zodIssuesToErrors(envelope.error.issues).filter((e) => e.path !== '/type'));
+  }
   if (!envelope.success) {
     return {
       ok: false,
       failure: { reason: 'schema_invalid', detail: 'The event envelope is invalid.', errors: zodIssuesToErrors(envelope.error.issues) },
     };
   }
-  const { type, version, data } = envelope.data;
-  if (!isKnownEventType(type)) {
-    return {
-      ok: false,
-      failure: {
-        reason: 'unknown_event_type',
-        detail: `Unknown event type "${type}". Known types: ${BUDDY_EVENT_TYPES.join(', ')}.`,
-        errors: [{ path: '/type', message: 'unknown event type' }],
-      },
-    };
-  }
-  const dataSchema = dataSchemaFor(type, version);
+  const { type: knownType, version, data } = envelope.data;
+  if (!isKnownEventType(knownType)) return unknownType(knownType, []);
+  const dataSchema = dataSchemaFor(knownType, version);
   if (!dataSchema) {
     return {
       ok: false,
       failure: {
         reason: 'unknown_event_version',
-        detail: `Unknown version ${version} of "${type}". Known versions: ${knownVersions(type).join(', ')}.`,
+        detail: `Unknown version ${version} of "${knownType}". Known versions: ${knownVersions(knownType).join(', ')}.`,
         errors: [{ path: '/version', message: 'unknown event version' }],
       },
     };
@@ -71,7 +86,7 @@ export function validateEvent(input: unknown): ValidationResult {
       ok: false,
       failure: {
         reason: 'schema_invalid',
-        detail: `The data of "${type}" v${version} is invalid.`,
+        detail: `The data of "${knownType}" v${version} is invalid.`,
         errors: zodIssuesToErrors(parsedData.error.issues, ['data']),
       },
     };

@@ -3,6 +3,7 @@
 // the body, the rate limiter's state, publishing, and respond(), which writes every answer.
 import express, { type Request, type Response } from 'express';
 import type { EventEnvelope } from '../events/envelope.ts';
+import { requireAdminToken } from '../http/admin-token.ts';
 import { problemErrorHandler } from '../http/problem-error-handler.ts';
 import { inRequestContext, requestTelemetry } from '../http/request-telemetry.ts';
 import { sendProblem } from '../http/problem-details.ts';
@@ -18,6 +19,7 @@ import { NO_FAULTS } from './faults.ts';
 import { createGatewayMetrics, type GatewayMetrics, observeGatewayState } from './metrics.ts';
 import { ackBeforePublish, type PublishStep, publishToBus, withFaults } from './publish-step.ts';
 import { clientKey, createClientRateLimiter, tooManyRequests } from './rate-limiter.ts';
+import { createRecentOutcomes, describeOutcome, type RecentOutcomes, recordKey } from './recent-outcomes.ts';
 import { type Outcome, rejection, type WebhookRejection, type WebhookResult } from './webhook-result.ts';
 
 export type GatewayDeps = {
@@ -28,6 +30,8 @@ export type GatewayDeps = {
   metrics?: GatewayMetrics;
   now?: () => number;
   random?: () => number;
+  /** The answers GET /admin/events/:id looks up (kept only with an admin token); bounded by default. */
+  recentOutcomes?: RecentOutcomes;
 };
 
 const NO_BODY = Buffer.alloc(0);
@@ -45,9 +49,11 @@ export function createApp(deps: GatewayDeps) {
   const readRawBody = express.raw({ type: () => true, limit: config.maxBodyBytes });
   const { enabled: signatureRequired, toleranceSeconds, keys } = config.signature;
   const policy = { signatureRequired, toleranceSeconds, keys, maxBodyBytes: config.maxBodyBytes };
-  // Faults can only be switched on through /admin, which exists only with a token.
+  // Faults can only be switched on through /admin, which exists only with a token; so does the
+  // record of recent answers, which only /admin reads.
   const { adminToken } = config;
-  const faultSwitch = adminToken ? createFaultSwitch({ adminToken, logger, onRejected: adminRejected }) : undefined;
+  const faultSwitch = adminToken ? createFaultSwitch({ logger, onRejected: adminRejected }) : undefined;
+  const recent = adminToken ? (deps.recentOutcomes ?? createRecentOutcomes()) : undefined;
   observeGatewayState({ signatureValidationEnabled: signatureRequired, faults: faultSwitch?.current ?? (() => NO_FAULTS) });
   for (const warning of configWarnings(config)) logger.warn({ setting: 'insecure' }, warning);
 
@@ -107,7 +113,12 @@ export function createApp(deps: GatewayDeps) {
 
   /** The one place that answers a webhook: the response, the metrics and the log line, all from the result's reason. */
   function respond(res: Response, startedAt: number, result: WebhookResult): void {
-    const { outcome, status, reason, log } = answer(res, result);
+    const answered = answer(res, result);
+    const { outcome, status, reason, log } = answered;
+    if (recent) {
+      const key = recordKey(result.event?.id, res.req.get(SIGNATURE_HEADERS.id));
+      if (key !== undefined) recent.record(key, now(), answered, result);
+    }
     const eventType = result.event?.type ?? 'unknown';
     const seconds = (performance.now() - startedAt) / 1000;
     metrics.processingDuration.record(seconds, { event_type: eventType, outcome });
@@ -116,7 +127,9 @@ export function createApp(deps: GatewayDeps) {
     const line = { event_id: result.event?.id, event_type: eventType, outcome, status, reason, duration_ms: durationMs, ...log };
     if (status >= 500) logger.error(line, 'webhook failed');
     else if (status >= 400) logger.warn(line, 'webhook rejected');
-    else logger.info(line, 'webhook accepted');
+    // Each accepted event is counted and traced; a line each at info would be about 0.8 MB a minute
+    // at 50 events/s, drowning the rejections and failures operators read logs for.
+    else logger.debug(line, 'webhook accepted');
   }
 
   /** Writes the response and counts what only some results have; returns what the common metric and log line need. */
@@ -155,7 +168,21 @@ export function createApp(deps: GatewayDeps) {
 
   app.get('/metrics', (req, res) => serveMetrics(req, res));
 
-  if (faultSwitch) app.use('/admin', faultSwitch.router);
+  if (adminToken && faultSwitch && recent) {
+    const admin = express.Router();
+    admin.use(requireAdminToken(adminToken, (reason) => adminRejected(reason, 401)));
+    admin.use(faultSwitch.router);
+    // What this gateway last answered for an event: npm run trace follows an event with it.
+    admin.get('/events/:id', (req, res) => {
+      const record = recent.get(req.params.id);
+      if (!record) {
+        const detail = `This gateway answered nothing for ${req.params.id} among the last ${recent.capacity} it keeps (kept in memory since it started).`;
+        return sendProblem(res, { status: 404, title: 'Event unknown', reason: 'event_unknown', detail });
+      }
+      res.json(describeOutcome(req.params.id, record, config.nats.subjectPrefix));
+    });
+    app.use('/admin', admin);
+  }
 
   app.use((req, res) => {
     sendProblem(res, { status: 404, title: 'Not found', reason: 'not_found', detail: `${req.method} ${req.path} does not exist.` });

@@ -1,7 +1,6 @@
-// The drill switch at /admin/faults, behind the admin token: it holds the faults a drill asked for,
-// which withFaults (publish-step.ts) reads at each request.
+// The drill switch at /admin/faults: it holds the faults a drill asked for, which withFaults
+// (publish-step.ts) reads at each request. app.ts mounts it behind the admin token, with the other admin routes.
 import express from 'express';
-import { requireAdminToken } from '../http/admin-token.ts';
 import { sendProblem } from '../http/problem-details.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { zodIssuesToErrors } from '../validation/zod-issues.ts';
@@ -10,7 +9,6 @@ import { type Faults, faultSchema, NO_FAULTS } from './faults.ts';
 export type FaultSwitch = { current: () => Faults; router: express.Router };
 
 export type FaultSwitchOptions = {
-  adminToken: string;
   logger: Logger;
   /** The admin rejection's metric and log line, with the reason the problem+json names. */
   onRejected: (reason: string, status: number) => void;
@@ -20,7 +18,6 @@ export function createFaultSwitch(options: FaultSwitchOptions): FaultSwitch {
   const { logger, onRejected } = options;
   let faults: Faults = NO_FAULTS;
   const router = express.Router();
-  router.use(requireAdminToken(options.adminToken, (reason) => onRejected(reason, 401)));
   router.get('/faults', (_req, res) => {
     res.json(faults);
   });

@@ -15,7 +15,7 @@ import { requestTelemetry, resumeRequestContext } from '../http/request-telemetr
 import { zodIssuesToErrors } from '../validation/zod-issues.ts';
 
 export type PublisherDeps = {
-  publisher: Pick<WebhookPublisher<unknown>, 'publish' | 'health' | 'deadLetters'>;
+  publisher: Pick<WebhookPublisher<unknown>, 'publish' | 'health' | 'deadLetters' | 'eventStatus'>;
   logger: Logger;
   adminToken?: string;
   /** When set, POST /events requires it as a bearer token. */
@@ -140,6 +140,18 @@ export function createApp(deps: PublisherDeps) {
         return sendProblem(res, { status: 404, title: 'Not found', reason: 'not_found', detail: `No dead letter ${req.params.id}.` });
       logger.info({ event_id: req.params.id }, 'dead letter replayed');
       res.json({ replayed });
+    });
+    // Where one event stands (npm run trace): delivered, retrying, dead-lettered, or queued.
+    admin.get('/events/:id', async (req, res) => {
+      const status = await publisher.eventStatus(req.params.id);
+      if (!status)
+        return sendProblem(res, {
+          status: 404,
+          title: 'Event unknown',
+          reason: 'event_unknown',
+          detail: `${req.params.id} is no dead letter, and this publisher has not handled it since it started (or not recently): it may still wait in the outbox.`,
+        });
+      res.json(status);
     });
     app.use('/admin', admin);
   }

@@ -5,11 +5,41 @@
 //   npm run dead-letters -- show <event-id>
 //   npm run dead-letters -- replay <event-id> [<event-id> ...]
 //   npm run dead-letters -- replay --all
-// Options: --outbox PATH (default: $PUBLISHER_OUTBOX_PATH, else data/publisher/outbox.sqlite), or
-// --database-url URL (default: $PUBLISHER_DATABASE_URL when PUBLISHER_STORE=postgres), --json
+// Options: --outbox PATH or --database-url URL; else $PUBLISHER_DATABASE_URL (when PUBLISHER_STORE=postgres)
+// or $PUBLISHER_OUTBOX_PATH; else the demo's outbox when .demo/ has one; else data/publisher/outbox.sqlite. --json
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { openConfiguredStore } from './store/open-store.ts';
+
+/** Where `npm run demo` keeps its outbox (its default state directory), relative to the repository. */
+export const DEMO_OUTBOX = '.demo/publisher/outbox.sqlite';
+export const DEFAULT_OUTBOX = 'data/publisher/outbox.sqlite';
+
+export type OutboxChoice = { kind: 'postgres'; url: string; from: string } | { kind: 'sqlite'; path: string; from: string };
+
+/**
+ * Which outbox the CLIs open: what the command line says, then the environment the publisher itself
+ * reads, then the running demo's (run from the repository, `npm run demo` then `npm run dead-letters`
+ * just works), then the publisher's default. `from` says which, for the line the CLI prints.
+ */
+export function chooseOutbox(
+  flags: { outbox?: string; databaseUrl?: string },
+  env: Record<string, string | undefined>,
+  demoOutboxExists: boolean,
+): OutboxChoice {
+  if (flags.databaseUrl) return { kind: 'postgres', url: flags.databaseUrl, from: '--database-url' };
+  if (flags.outbox) return { kind: 'sqlite', path: flags.outbox, from: '--outbox' };
+  if (env.PUBLISHER_STORE === 'postgres' && env.PUBLISHER_DATABASE_URL)
+    return { kind: 'postgres', url: env.PUBLISHER_DATABASE_URL, from: 'PUBLISHER_DATABASE_URL' };
+  if (env.PUBLISHER_OUTBOX_PATH) return { kind: 'sqlite', path: env.PUBLISHER_OUTBOX_PATH, from: 'PUBLISHER_OUTBOX_PATH' };
+  if (demoOutboxExists) return { kind: 'sqlite', path: DEMO_OUTBOX, from: "the demo's state directory" };
+  return { kind: 'sqlite', path: DEFAULT_OUTBOX, from: 'the default' };
+}
+
+/** The line that says which outbox was used; never a database URL, which may hold a password. */
+export function describeOutboxChoice(choice: OutboxChoice): string {
+  return choice.kind === 'postgres' ? `outbox: PostgreSQL (from ${choice.from})` : `outbox: ${choice.path} (from ${choice.from})`;
+}
 
 const USAGE = `usage: npm run dead-letters -- <list [--limit N] | show <id> | replay <id...> | replay --all> [--outbox PATH | --database-url URL] [--json]`;
 
@@ -27,10 +57,12 @@ const parseDeadLetterArgs = (argv: string[]) =>
     },
   });
 
+/** `note`: the line saying which outbox was used, kept off `out` so that --json and show stay parseable. */
 export async function runDeadLetterCli(
   argv: string[],
   env: Record<string, string | undefined>,
   out: (line: string) => void,
+  note: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
 ): Promise<number> {
   let parsed: ReturnType<typeof parseDeadLetterArgs>;
   try {
@@ -45,14 +77,14 @@ export async function runDeadLetterCli(
     out(USAGE);
     return values.help ? 0 : 2;
   }
-  const databaseUrl = values['database-url'] ?? (env.PUBLISHER_STORE === 'postgres' ? env.PUBLISHER_DATABASE_URL : undefined);
-  const file = values.outbox ?? env.PUBLISHER_OUTBOX_PATH ?? 'data/publisher/outbox.sqlite';
-  if (!databaseUrl && !existsSync(file)) {
-    out(`no outbox at ${file} (set --outbox or PUBLISHER_OUTBOX_PATH)`);
+  const choice = chooseOutbox({ outbox: values.outbox, databaseUrl: values['database-url'] }, env, existsSync(DEMO_OUTBOX));
+  if (choice.kind === 'sqlite' && !existsSync(choice.path)) {
+    out(`no outbox at ${choice.path} (from ${choice.from}): set --outbox or PUBLISHER_OUTBOX_PATH, or start the demo (npm run demo)`);
     return 1;
   }
-  const where = databaseUrl ? 'the PostgreSQL outbox' : file;
-  const outbox = await openConfiguredStore(databaseUrl ? { kind: 'postgres', url: databaseUrl } : { kind: 'sqlite', path: file });
+  note(describeOutboxChoice(choice));
+  const where = choice.kind === 'postgres' ? 'the PostgreSQL outbox' : choice.path;
+  const outbox = await openConfiguredStore(choice);
   try {
     switch (command) {
       case 'list': {
@@ -99,4 +131,10 @@ export async function runDeadLetterCli(
   }
 }
 
-if (import.meta.main) process.exitCode = await runDeadLetterCli(process.argv.slice(2), process.env, (line) => console.log(line));
+if (import.meta.main)
+  process.exitCode = await runDeadLetterCli(
+    process.argv.slice(2),
+    process.env,
+    (line) => console.log(line),
+    (line) => console.error(line),
+  );

@@ -9,6 +9,7 @@ import { contextFromHeaders } from '../telemetry/trace-context.ts';
 import { afterAttempt, type BreakerPolicy, type BreakerState, CLOSED, isPaused, permission, startProbe } from './circuit-breaker.ts';
 import { groupCommit } from './group-commit.ts';
 import type { PublisherMetrics } from './metrics.ts';
+import { retryLogLevel } from './retry-log.ts';
 import type { OutboxRow } from './outbox-row.ts';
 import { type AttemptResult, type RetryPolicy, statusClass } from './retry-policy.ts';
 import { type RoundOutcome, type Settlement, settle } from './settle.ts';
@@ -33,6 +34,8 @@ export type DeliveryLoopOptions = {
   logger: Logger;
   now?: () => number;
   random?: () => number;
+  /** Told each settlement once it is committed (the publisher's record of recent outcomes). */
+  onSettled?: (row: OutboxRow, settlement: Settlement, mode: TransportMode) => void;
 };
 
 export type DeliveryLoop = ReturnType<typeof startDeliveryLoop>;
@@ -125,9 +128,9 @@ export function startDeliveryLoop(options: DeliveryLoopOptions) {
       for (const path of s.retried) metrics.retries.add(1, { event_type: row.type, path });
       lastDelivery = { eventId: row.id, at, outcome: 'retry_scheduled', status: s.status, reason: s.reason, mode };
       const line = { ...log, reason: s.reason, charged: s.charged, retry_in_ms: s.nextAttemptAt - now() };
-      // While the circuit is open every event waits: one line per event would flood the log.
-      if (s.charged) logger.warn(line, 'delivery failed, will retry');
-      else logger.debug(line, 'endpoint down, event waits for the circuit to close');
+      if (!s.charged) logger.debug(line, 'endpoint down, event waits for the circuit to close');
+      else if (retryLogLevel(row, s) === 'warn') logger.warn(line, 'delivery failed, will retry');
+      else logger.debug(line, 'delivery failed again, will retry');
     } else {
       metrics.events.add(1, { event_type: row.type, outcome: 'dead_lettered', mode });
       lastDelivery = { eventId: row.id, at, outcome: 'dead_lettered', status: s.status, reason: s.reason, mode };
@@ -155,6 +158,7 @@ export function startDeliveryLoop(options: DeliveryLoopOptions) {
     span.end();
     await commit(s);
     report(row, s, mode);
+    options.onSettled?.(row, s, mode);
   }
 
   /** How many rows to claim now: none while the circuit of every path needed is open, one to probe. */

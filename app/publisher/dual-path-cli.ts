@@ -1,7 +1,9 @@
 // `npm run dual:compare -- [--outbox PATH] [--since 10m] [--json]`: the dual-publish comparison.
-// Exit code 1 when any event arrived through one path only: the cutover must wait.
+// Exit code 1 when any event arrived through one path only: the cutover must wait. The outbox: --outbox,
+// else $PUBLISHER_OUTBOX_PATH, else the demo's when .demo/ has one, else data/publisher/outbox.sqlite.
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { chooseOutbox, DEMO_OUTBOX, describeOutboxChoice } from './dead-letter-cli.ts';
 import { summarizeDualPaths } from './dual-path.ts';
 import { sqliteOutbox } from './store/sqlite-outbox.ts';
 
@@ -12,6 +14,7 @@ export async function runDualPathCli(
   env: Record<string, string | undefined>,
   out: (line: string) => void,
   now = Date.now(),
+  note: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
 ): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -22,12 +25,16 @@ export async function runDualPathCli(
     out(`--since must look like 30m, 24h or 7d, got "${values.since}"`);
     return 2;
   }
-  const file = values.outbox ?? env.PUBLISHER_OUTBOX_PATH ?? 'data/publisher/outbox.sqlite';
-  if (!existsSync(file)) {
-    out(`no outbox at ${file} (set --outbox or PUBLISHER_OUTBOX_PATH)`);
+  // The comparison reads the SQLite outbox only: the PostgreSQL variables are not looked at.
+  const choice = chooseOutbox({ outbox: values.outbox }, { PUBLISHER_OUTBOX_PATH: env.PUBLISHER_OUTBOX_PATH }, existsSync(DEMO_OUTBOX));
+  if (choice.kind !== 'sqlite' || !existsSync(choice.path)) {
+    out(
+      `no outbox at ${describeOutboxChoice(choice).slice('outbox: '.length)}: set --outbox or PUBLISHER_OUTBOX_PATH, or start the demo (npm run demo)`,
+    );
     return 2;
   }
-  const outbox = sqliteOutbox({ database: file });
+  note(describeOutboxChoice(choice));
+  const outbox = sqliteOutbox({ database: choice.path });
   try {
     const summary = summarizeDualPaths(await outbox.dualPathsSince(now - Number(match[1]) * UNITS[match[2]!]!));
     if (values.json) out(JSON.stringify(summary));
@@ -54,4 +61,11 @@ export async function runDualPathCli(
   }
 }
 
-if (import.meta.main) process.exitCode = await runDualPathCli(process.argv.slice(2), process.env, (line) => console.log(line));
+if (import.meta.main)
+  process.exitCode = await runDualPathCli(
+    process.argv.slice(2),
+    process.env,
+    (line) => console.log(line),
+    Date.now(),
+    (line) => console.error(line),
+  );

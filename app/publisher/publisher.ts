@@ -13,6 +13,7 @@ import { type DeliveryLoop, startDeliveryLoop } from './delivery-loop.ts';
 import { groupCommit } from './group-commit.ts';
 import { createPublisherMetrics } from './metrics.ts';
 import type { DeadLetterRow, NewOutboxRow } from './outbox-row.ts';
+import { createRecentOutcomes, type EventStatus, eventStatus, outcomeOfSettlement } from './recent-outcomes.ts';
 import { DEFAULT_JITTER, DEFAULT_MAX_RETRY_AFTER_MS, type RetryPolicy } from './retry-policy.ts';
 import type { OutboxCounts, OutboxStore } from './store/outbox-store.ts';
 import type { Transport, TransportMode, TransportPath } from './transport.ts';
@@ -79,6 +80,8 @@ export function createWebhookPublisher<Tx>(options: WebhookPublisherOptions<Tx>)
   const breaker = { ...DEFAULT_BREAKER_POLICY, ...options.breaker };
   const delivery = { enabled: true, maxInFlight: 256, pollIntervalMs: 200, leaseMs: 30_000, ...options.delivery };
   const owner = options.instanceId ?? os.hostname();
+  // A delivered event leaves the outbox: its fate is kept here for GET /admin/events/:id.
+  const recent = createRecentOutcomes();
   let counts: OutboxCounts = { outbox: 0, deadLetter: 0 };
   let loop: DeliveryLoop | undefined;
   let stopWatching: (() => Promise<void>) | undefined;
@@ -143,6 +146,8 @@ export function createWebhookPublisher<Tx>(options: WebhookPublisherOptions<Tx>)
     async publish(input: EventInput, at: { tx?: Tx } = {}): Promise<PublishResult> {
       const { row, event } = toRow(input);
       const [queued] = at.tx === undefined ? [await insertOwn(row)] : await store.insertIn(at.tx, [row], now());
+      // Not inside the caller's transaction: it may still roll back.
+      if (queued && at.tx === undefined) recent.record(event.id, { state: 'queued', at: now(), replayed: false });
       // Committed (or about to be, by the caller): the loop looks at once, and polls in case.
       loop?.wake();
       return { id: event.id, duplicate: !queued, event };
@@ -166,6 +171,7 @@ export function createWebhookPublisher<Tx>(options: WebhookPublisherOptions<Tx>)
         logger,
         now,
         random: options.random,
+        onSettled: (row, settlement, mode) => recent.record(row.id, outcomeOfSettlement(row, settlement, mode, now())),
       });
       stopWatching = await store.watchCommits?.(() => loop?.wake());
       await refreshCounts();
@@ -190,6 +196,7 @@ export function createWebhookPublisher<Tx>(options: WebhookPublisherOptions<Tx>)
       inspect: (id: string): Promise<DeadLetterRow | undefined> => store.getDeadLetter(id),
       async replay(ids: readonly string[] | 'all'): Promise<string[]> {
         const replayed = await store.replay(ids, now());
+        for (const id of replayed) recent.record(id, { state: 'queued', at: now(), replayed: true });
         loop?.wake();
         await refreshCounts();
         return replayed;
@@ -212,5 +219,9 @@ export function createWebhookPublisher<Tx>(options: WebhookPublisherOptions<Tx>)
       };
     },
     dualPathsSince: (since: number) => store.dualPathsSince(since),
+    /** Where an event stands: its last outcome in this process (bounded), or its dead letter; undefined when neither knows it. */
+    async eventStatus(id: string): Promise<EventStatus | undefined> {
+      return eventStatus(id, recent.get(id), await store.getDeadLetter(id));
+    },
   };
 }

@@ -2,8 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../observability/repo-root.ts';
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 // Whether a service's module graph, imported the way `npm run <service>` starts, loads the TypeScript
 // stripper (amaro): it is what costs about 27 MB of idle RSS per service.

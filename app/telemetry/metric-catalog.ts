@@ -187,7 +187,7 @@ export const METRICS = {
     name: 'webhook_gateway_admin_requests_rejected_total',
     kind: 'counter',
     services: ['gateway'],
-    help: 'Requests to the admin routes (/admin/faults) answered with a 4xx, by reason (admin_unauthorized, malformed_json, schema_invalid, ...).',
+    help: 'Requests to the admin routes (/admin/faults, /admin/events) answered with a 4xx, by reason (admin_unauthorized, malformed_json, schema_invalid, ...).',
     labels: ['reason'],
   },
   consumerEventsProcessed: {

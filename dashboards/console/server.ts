@@ -1,19 +1,28 @@
 // The console: a small web viewer for our generated dashboards where Grafana cannot run. It serves
 // the page, the dashboard JSON, and thin proxies to Prometheus and Alertmanager (so the browser
 // talks to one origin). Panels are drawn by the page with uPlot.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { RUNBOOK_BASE_URL } from '../../observability/conventions.ts';
+import { BURN_WINDOW_MIN_COVERAGE, MIN_COVERAGE } from '../../slo/coverage.ts';
+import { AT_RISK_BUDGET } from '../../slo/report/assess.ts';
+import { durationSeconds } from '../../slo/spec.ts';
+import { SLO_FIGURES } from '../src/event-bus-slo.ts';
 import { REPO_ROOT } from '../../observability/repo-root.ts';
 import { DASHBOARD_FILES as DASHBOARDS } from '../catalog.ts';
 
+/** The window the SLO rules record (slo/generate-rules.ts recordedSloWindow). */
+const SLO_WINDOW_SECONDS = durationSeconds('30d');
 const PAGE_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'page');
 const UPLOT_DIR = path.join(REPO_ROOT, 'node_modules/uplot/dist');
 
 const ASSETS: Record<string, { file: string; type: string }> = {
   '/': { file: path.join(PAGE_DIR, 'index.html'), type: 'text/html; charset=utf-8' },
   '/assets/console.js': { file: path.join(PAGE_DIR, 'console.js'), type: 'text/javascript; charset=utf-8' },
+  '/assets/chart-layout.js': { file: path.join(PAGE_DIR, 'chart-layout.js'), type: 'text/javascript; charset=utf-8' },
+  '/assets/slo-status.js': { file: path.join(PAGE_DIR, 'slo-status.js'), type: 'text/javascript; charset=utf-8' },
   '/assets/console.css': { file: path.join(PAGE_DIR, 'console.css'), type: 'text/css; charset=utf-8' },
   '/assets/uPlot.iife.min.js': { file: path.join(UPLOT_DIR, 'uPlot.iife.min.js'), type: 'text/javascript; charset=utf-8' },
   '/assets/uPlot.min.css': { file: path.join(UPLOT_DIR, 'uPlot.min.css'), type: 'text/css; charset=utf-8' },
@@ -21,6 +30,15 @@ const ASSETS: Record<string, { file: string; type: string }> = {
 
 export type ConsoleOptions = { prometheusUrl: string; alertmanagerUrl?: string; host?: string; port?: number; rateInterval?: string };
 export type Console = { url: string; server: Server; close(): Promise<void> };
+
+/** The title a person knows the dashboard by, read from its generated JSON (the picker shows it). */
+function dashboardTitle(file: string): string | undefined {
+  try {
+    return (JSON.parse(readFileSync(path.join(REPO_ROOT, file), 'utf8')) as { title?: string }).title;
+  } catch {
+    return undefined;
+  }
+}
 
 async function proxy(target: string, res: import('node:http').ServerResponse) {
   try {
@@ -59,9 +77,26 @@ export async function startConsole(options: ConsoleOptions): Promise<Console> {
           prometheusUrl: prometheus,
           alertmanagerUrl: alertmanager ?? null,
           rateInterval: options.rateInterval ?? '1m',
-          dashboards: DASHBOARDS.map((d) => d.uid),
+          // Runbook links point at the published repository; the console opens this checkout's copy.
+          runbookBaseUrl: RUNBOOK_BASE_URL,
+          // The SLO table reads the SLO dashboard's own expressions, and judges by the burn report's rules.
+          sloFigures: SLO_FIGURES,
+          sloRules: {
+            windowSeconds: SLO_WINDOW_SECONDS,
+            minCoverageSeconds: MIN_COVERAGE * SLO_WINDOW_SECONDS,
+            burn1hMinSeconds: BURN_WINDOW_MIN_COVERAGE * 3600,
+            atRiskBudget: AT_RISK_BUDGET,
+          },
+          dashboards: DASHBOARDS.map((d) => ({ uid: d.uid, title: dashboardTitle(d.file) })),
         }),
       );
+    }
+    const runbook = /^\/runbooks\/((?:[\w-]+\/)?[\w.-]+\.md)$/.exec(url.pathname);
+    if (runbook && !runbook[1]!.includes('..')) {
+      const file = path.join(REPO_ROOT, 'runbooks', runbook[1]!);
+      if (!existsSync(file)) return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache' });
+      return void res.end(readFileSync(file));
     }
     const dashboard = /^\/api\/dashboards\/([\w-]+)$/.exec(url.pathname);
     if (dashboard) {

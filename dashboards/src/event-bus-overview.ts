@@ -269,11 +269,12 @@ export function eventBusOverview() {
       table({
         id: 9,
         title: 'Alerts',
-        description: 'Pending and firing alerts. Each alert carries its runbook_url; the link opens the runbook index.',
+        description:
+          "Pending and firing alerts. Each alert carries its runbook_url; the link opens the runbook index. The Watchdog (always firing by design, the dead man's switch) is left out: its proof of life is the receiver's heartbeat.",
         unit: 'none',
         grid: { x: 0, y: 31, w: 24, h: 7 },
         links: [{ title: 'Runbooks', url: `${RUNBOOK_BASE_URL}README.md` }],
-        targets: [{ refId: 'A', expr: 'sum by (alertname, alertstate, severity, service) (ALERTS)', instant: true }],
+        targets: [{ refId: 'A', expr: 'sum by (alertname, alertstate, severity, service) (ALERTS{alertname!="Watchdog"})', instant: true }],
       }),
     )
     .withPanel(

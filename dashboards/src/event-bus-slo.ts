@@ -6,10 +6,30 @@ import {
   QueryVariableBuilder,
   DashboardLinkBuilder,
 } from '@grafana/grafana-foundation-sdk/dashboard';
+import { coverageExpr, MIN_COVERAGE } from '../../slo/coverage.ts';
+import { durationSeconds } from '../../slo/spec.ts';
 import { DATASOURCE, stat, timeseries } from './panels.ts';
 
 export const SLO_UID = 'event-bus-slo';
 const SLO = 'slo=~"$slo"';
+/** The window the rules record for every SLO (slo/generate-rules.ts, recordedSloWindow). */
+const SLO_WINDOW = '30d';
+const SLO_WINDOW_SECONDS = durationSeconds(SLO_WINDOW);
+
+/**
+ * The figures any SLO table shows too, as one expression each: read at the same moment (instant, not
+ * the last point of a range, which Grafana aligns to the step and can be a minute old), a table and
+ * these stats agree. In the first minutes the budget moves by hundreds of percent per evaluation.
+ */
+const COVERAGE = coverageExpr(`slo:sli_total:rate5m{${SLO}}`, SLO_WINDOW, SLO_WINDOW_SECONDS);
+export const SLO_FIGURES = {
+  /** Only where the data covers MIN_COVERAGE of the window: before that it projects minutes onto 30 days. */
+  budgetLeft: `slo:error_budget_remaining:ratio{${SLO}}\nand on (slo)\n(${COVERAGE} >= ${MIN_COVERAGE * SLO_WINDOW_SECONDS})`,
+  objective: `slo:objective:ratio{${SLO}}`,
+  achieved: `1 - slo:sli_error:ratio_rate${SLO_WINDOW}{${SLO}}`,
+  /** Seconds of the SLO window the recorded SLI covers (slo/coverage.ts). */
+  coverage: COVERAGE,
+};
 
 export function eventBusSlo() {
   return new DashboardBuilder('Event Bus SLO Overview')
@@ -35,16 +55,31 @@ export function eventBusSlo() {
       stat({
         id: 1,
         title: 'Error budget left',
-        description: 'Share of the 30-day error budget not yet spent. Below 0: overspent.',
+        description: `Share of the 30-day error budget not yet spent. Below 0: overspent. Shown once the data covers ${(MIN_COVERAGE * SLO_WINDOW_SECONDS) / 86_400} days (Data covers, beside): with less it would project a short history onto 30 days, which the burn report calls insufficient data.`,
+        noValue: 'insufficient data',
         unit: 'percentunit',
-        grid: { x: 0, y: 0, w: 16, h: 6 },
+        grid: { x: 0, y: 0, w: 12, h: 6 },
         // Red once overspent (the BudgetExhausted alerts' `<= 0`), orange in the last quarter.
         baseColor: 'red',
         thresholds: [
           { value: 0, color: 'orange' },
           { value: 0.25, color: 'green' },
         ],
-        targets: [{ refId: 'A', expr: `slo:error_budget_remaining:ratio{${SLO}}`, legend: '{{slo}}' }],
+        targets: [{ refId: 'A', expr: SLO_FIGURES.budgetLeft, legend: '{{slo}}', instant: true, format: 'time_series' }],
+      }),
+    )
+    .withPanel(
+      stat({
+        id: 6,
+        title: 'Data covers (of 30 d)',
+        description: `How much of the 30-day window the SLI's data covers: the age of its oldest recorded sample in the window. Orange below ${MIN_COVERAGE * 100} % (3 days): budget left and status are not meaningful yet, and a burn rate means something once the data covers its window.`,
+        unit: 's',
+        grid: { x: 12, y: 0, w: 6, h: 6 },
+        // slo/coverage.ts MIN_COVERAGE: below it the burn report says insufficient data.
+        baseColor: 'orange',
+        thresholds: [{ value: MIN_COVERAGE * SLO_WINDOW_SECONDS, color: 'green' }],
+        // Instant: a 30-day subquery at every step of a range would be thousands of them.
+        targets: [{ refId: 'A', expr: SLO_FIGURES.coverage, legend: '{{slo}}', instant: true, format: 'time_series' }],
       }),
     )
     .withPanel(
@@ -53,8 +88,8 @@ export function eventBusSlo() {
         title: 'Objectives',
         description: 'The target of each SLO.',
         unit: 'percentunit',
-        grid: { x: 16, y: 0, w: 8, h: 6 },
-        targets: [{ refId: 'A', expr: `slo:objective:ratio{${SLO}}`, legend: '{{slo}}' }],
+        grid: { x: 18, y: 0, w: 6, h: 6 },
+        targets: [{ refId: 'A', expr: SLO_FIGURES.objective, legend: '{{slo}}', instant: true, format: 'time_series' }],
       }),
     )
     .withPanel(
@@ -84,12 +119,12 @@ export function eventBusSlo() {
       timeseries({
         id: 4,
         title: 'SLI over the window',
-        description: 'Achieved SLI over the rolling 30 days, against its objective.',
+        description: 'Achieved SLI over the rolling 30 days (or over the data so far, see Data covers), against its objective.',
         unit: 'percentunit',
         grid: { x: 12, y: 6, w: 12, h: 9 },
         targets: [
-          { refId: 'A', expr: `1 - slo:sli_error:ratio_rate30d{${SLO}}`, legend: '{{slo}}' },
-          { refId: 'B', expr: `slo:objective:ratio{${SLO}}`, legend: 'objective {{slo}}' },
+          { refId: 'A', expr: SLO_FIGURES.achieved, legend: '{{slo}}' },
+          { refId: 'B', expr: SLO_FIGURES.objective, legend: 'objective {{slo}}' },
         ],
       }),
     )

@@ -13,7 +13,8 @@ import { PanelBuilder as TimeseriesBuilder } from '@grafana/grafana-foundation-s
 
 export const DATASOURCE = { type: 'prometheus', uid: '${datasource}' };
 
-export type Target = { refId: string; expr: string; legend?: string; instant?: boolean };
+/** `instant` queries the latest value only, as a table unless `format` says otherwise. */
+export type Target = { refId: string; expr: string; legend?: string; instant?: boolean; format?: 'table' | 'time_series' };
 export type Grid = { x: number; y: number; w: number; h: number };
 /** A threshold line: from `value` up, the series takes `color` (an alert or SLO threshold). */
 export type Line = { value: number; color: string };
@@ -28,7 +29,7 @@ function thresholdsConfig(lines: Line[], base = 'green') {
 function query(t: Target) {
   const q = new DataqueryBuilder().refId(t.refId).expr(t.expr).datasource(DATASOURCE);
   if (t.legend) q.legendFormat(t.legend);
-  if (t.instant) q.instant().format('table' as never);
+  if (t.instant) q.instant().format((t.format ?? 'table') as never);
   return q;
 }
 
@@ -68,7 +69,7 @@ export function timeseries(p: Common & Thresholds & { min?: number; max?: number
   return panel;
 }
 
-export function stat(p: Common & Thresholds & { mappings?: ValueMapping[]; baseColor?: string }) {
+export function stat(p: Common & Thresholds & { mappings?: ValueMapping[]; baseColor?: string; noValue?: string }) {
   const panel = new StatBuilder()
     .id(p.id)
     .title(p.title)
@@ -78,6 +79,8 @@ export function stat(p: Common & Thresholds & { mappings?: ValueMapping[]; baseC
     .datasource(DATASOURCE)
     .reduceOptions(new ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false));
   if (p.mappings) panel.mappings(p.mappings);
+  // What Grafana (and the console) shows when the query returns nothing.
+  if (p.noValue) panel.noValue(p.noValue);
   if (p.thresholds) panel.thresholds(thresholdsConfig(p.thresholds, p.baseColor));
   for (const [refId, lines] of Object.entries(p.thresholdsByRefId ?? {}))
     panel.overrideByQuery(refId, [{ id: 'thresholds', value: thresholdsConfig(lines, p.baseColor).build() }]);

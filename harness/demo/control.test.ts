@@ -69,6 +69,18 @@ describe('control API decisions', () => {
       reason: 'not_found',
     },
     {
+      case: 'a trace of something that is not an event id',
+      req: { method: 'GET', url: '/trace/..%2F..%2Fetc%2Fpasswd', host: '127.0.0.1:9301', authorization: auth },
+      status: 404,
+      reason: 'not_found',
+    },
+    {
+      case: 'a trace without the token',
+      req: { method: 'GET', url: '/trace/0b5f3c1e-8d2a-4f6b-9c7d-1e2f3a4b5c6d', host: '127.0.0.1:9301' },
+      status: 401,
+      reason: 'admin_unauthorized',
+    },
+    {
       case: 'GET on an action',
       req: { method: 'GET', url: '/control/gateway/kill', host: 'localhost:9301', authorization: auth },
       status: 404,
@@ -84,6 +96,10 @@ describe('control API decisions', () => {
     { req: { method: 'GET', url: '/control/info' }, route: { action: 'info' } },
     { req: { method: 'POST', url: '/control/nats/kill' }, route: { action: 'kill', service: 'nats' } },
     { req: { method: 'POST', url: '/control/consumer/start' }, route: { action: 'start', service: 'consumer' } },
+    {
+      req: { method: 'GET', url: '/trace/0b5f3c1e-8d2a-4f6b-9c7d-1e2f3a4b5c6d' },
+      route: { action: 'trace', eventId: '0b5f3c1e-8d2a-4f6b-9c7d-1e2f3a4b5c6d' },
+    },
   ])('routes $req.method $req.url', ({ req, route }) => {
     expect(checkControlRequest({ ...req, host: '[::1]:9301', authorization: auth }, expected)).toEqual({ ok: true, route });
   });

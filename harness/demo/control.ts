@@ -1,5 +1,5 @@
 // The demo's control API (loopback, admin token): lets `npm run drill` kill and restart the demo's
-// own processes, which it cannot reach otherwise. It starts processes, so each request is checked
+// own processes, which it cannot reach otherwise, and follows one event through them (GET /trace/:id). It starts processes, so each request is checked
 // as if a hostile web page sent it: the Host must be loopback (DNS rebinding), the token must match,
 // and a restart may add only the environment a drill needs.
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -8,13 +8,20 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { PROBLEM_CONTENT_TYPE, problemType, type Problem } from '../../app/http/problem-details.ts';
 import { zodIssuesToErrors } from '../../app/validation/zod-issues.ts';
+import { renderTrace, whereIs } from '../trace/render.ts';
+import { type TraceSources, traceEvent } from '../trace/trace.ts';
 
 export type ControlInfo = { prometheusUrl: string; alertmanagerUrl: string; publisherUrl: string; gatewayUrl: string; webhookUrl: string };
 export const CONTROLLED = ['gateway', 'publisher', 'consumer', 'nats'] as const;
 export type Controlled = (typeof CONTROLLED)[number];
 
-/** What the control API can do to a process: a Service or a NatsServer. */
-export type Controllable = { kill(): Promise<void>; start(env?: Record<string, string>): Promise<void>; isRunning(): boolean };
+/** What the control API can do to a process: a Service or a NatsServer. A Service's url is where its /health names its files. */
+export type Controllable = {
+  kill(): Promise<void>;
+  start(env?: Record<string, string>): Promise<void>;
+  isRunning(): boolean;
+  url?: string;
+};
 
 /**
  * The environment a drill may add when it restarts a service, and the values each key accepts
@@ -31,7 +38,7 @@ export const DRILL_ENV: Record<Controlled, Record<string, RegExp>> = {
 /** A restart request's body; larger ones are refused unread. */
 export const MAX_CONTROL_BODY_BYTES = 16 * 1024;
 
-export type ControlRoute = { action: 'info' } | { action: 'kill' | 'start'; service: Controlled };
+export type ControlRoute = { action: 'info' } | { action: 'kill' | 'start'; service: Controlled } | { action: 'trace'; eventId: string };
 export type ControlCheck = { ok: true; route: ControlRoute } | { ok: false; problem: Problem; headers?: Record<string, string> };
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -80,6 +87,9 @@ export function checkControlRequest(
     };
   }
   if (request.method === 'GET' && request.url === '/control/info') return { ok: true, route: { action: 'info' } };
+  // Event ids are UUIDs; anything id-like is looked up, nothing that could be a path or a query.
+  const trace = /^\/trace\/([A-Za-z0-9_-]{1,100})$/.exec(request.url ?? '');
+  if (request.method === 'GET' && trace) return { ok: true, route: { action: 'trace', eventId: trace[1]! } };
   const match = /^\/control\/(gateway|publisher|consumer|nats)\/(kill|start)$/.exec(request.url ?? '');
   if (request.method !== 'POST' || !match)
     return {
@@ -176,6 +186,11 @@ export async function startControlServer(options: {
   token: string;
   services: Partial<Record<Controlled, Controllable>>;
   info: ControlInfo;
+  /**
+   * Where GET /trace/:id looks. Unset parts: the publisher and gateway in `info` with this server's
+   * token (the demo's one admin token), and the outbox and inbox files their services' /health name.
+   */
+  trace?: Partial<TraceSources>;
   /** One line per refused request and per action taken. */
   log?: (line: string) => void;
 }): Promise<{ url: string; server: Server; close(): Promise<void> }> {
@@ -189,6 +204,32 @@ export async function startControlServer(options: {
     // Answered without reading the rest of the body; the connection is not reused.
     sendProblem(res, req.url, problem, { connection: 'close', ...headers });
   };
+  // Learned from the services' /health once, and kept: a drill may have the service down when asked.
+  const files: { outboxPath?: string; inboxPath?: string } = {};
+  const fileOf = async (service: Controllable | undefined, pick: (health: Record<string, unknown>) => unknown) => {
+    if (!service?.url) return undefined;
+    try {
+      const health = (await (await fetch(`${service.url}/health`, { signal: AbortSignal.timeout(2000) })).json()) as Record<
+        string,
+        unknown
+      >;
+      const file = pick(health);
+      return typeof file === 'string' ? file : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const traceSources = async (): Promise<TraceSources> => {
+    files.outboxPath ??= await fileOf(options.services.publisher, (h) => (h.storeFile as { path?: unknown } | null)?.path);
+    files.inboxPath ??= await fileOf(options.services.consumer, (h) => (h.inboxFile as { path?: unknown } | null)?.path);
+    return {
+      publisherUrl: options.info.publisherUrl || undefined,
+      gatewayUrls: options.info.gatewayUrl ? [options.info.gatewayUrl] : [],
+      adminToken: options.token,
+      ...files,
+      ...options.trace,
+    };
+  };
   const server = createServer(async (req, res) => {
     try {
       const check = checkControlRequest(
@@ -198,6 +239,11 @@ export async function startControlServer(options: {
       if (!check.ok) return refuse(req, res, check.problem, check.headers);
       const { route } = check;
       if (route.action === 'info') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(options.info));
+      if (route.action === 'trace') {
+        const trace = await traceEvent(route.eventId, await traceSources());
+        const body = { ...trace, where: whereIs(trace), lines: renderTrace(trace) };
+        return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      }
       const service = options.services[route.service];
       if (!service)
         return refuse(req, res, { status: 404, title: 'Not found', reason: 'not_found', detail: `This demo runs no ${route.service}.` });

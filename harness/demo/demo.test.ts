@@ -8,6 +8,7 @@ import { loadRuleFile, ruleFilePaths } from '../../observability/load-rule-files
 import { tempDir } from '../integration/support.ts';
 import { REPO_ROOT } from '../stack/service.ts';
 import { waitFor } from '../stack/wait.ts';
+import { demoPortsAt } from './options.ts';
 
 const DEMO = path.join(REPO_ROOT, 'harness/demo/demo.ts');
 
@@ -39,24 +40,9 @@ const alive = (pid: number) => {
   }
 };
 
-async function freePorts() {
-  const names = [
-    'nats-port',
-    'nats-monitor-port',
-    'gateway-port',
-    'publisher-port',
-    'consumer-port',
-    'prometheus-port',
-    'alertmanager-port',
-    'receiver-port',
-    'console-port',
-    'control-port',
-  ];
-  // Cluster topologies take N, N+1, N+2 (NATS) and N, N+10 (gateways): space the bases apart.
-  const base = 20_000 + Math.floor(Math.random() * 20_000);
-  const args: string[] = [];
-  for (const [i, name] of names.entries()) args.push(`--${name}`, String(base + i * 100));
-  return { args, prometheus: base + 500, console: base + 800 };
+function freePorts() {
+  const { args, port } = demoPortsAt(20_000 + Math.floor(Math.random() * 20_000));
+  return { args, prometheus: port('prometheus-port'), console: port('console-port') };
 }
 
 describe('npm run demo', () => {
@@ -87,7 +73,7 @@ describe('npm run demo', () => {
     await new Promise((r) => blocker.once('listening', r));
     const port = (blocker.address() as net.AddressInfo).port;
     try {
-      const ports = await freePorts();
+      const ports = freePorts();
       const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
         const child = spawn(
           process.execPath,
@@ -109,7 +95,7 @@ describe('npm run demo', () => {
   it.each(['single', 'cluster'])(
     '%s topology: starts, every target up and rule group loaded, console answers, Ctrl-C leaves nothing behind',
     async (topology) => {
-      const ports = await freePorts();
+      const ports = freePorts();
       const stateDir = tempDir(`demo-${topology}`);
       const child = spawn(
         process.execPath,

@@ -10,6 +10,7 @@ import { createEvent } from '../load/publisher-client.ts';
 import { startObservedStack } from '../stack/observed-stack.ts';
 import { isPortInUse } from '../stack/ports.ts';
 import { readOrCreateTokenFile } from '../stack/token-file.ts';
+import { firstEventCurl } from './first-event.ts';
 import { adminTokenFile, HELP, parseDemoOptions, portsInUse } from './options.ts';
 import { startControlServer } from './control.ts';
 import { startStatusLine, type StatusLine } from './status-line.ts';
@@ -78,6 +79,7 @@ const control = await startControlServer({
   port: ports.control,
   token: adminToken,
   services: { gateway: stack.gateway, publisher: stack.publisher, consumer: stack.consumer, nats: stack.nats },
+  trace: { gatewayUrls: stack.gateways.map((g) => g.url), outboxPath: stack.outboxPath, inboxPath: stack.consumerDbPath },
   log: (line) => (status ? status.log(line) : console.log(line)),
   info: {
     prometheusUrl: prometheus.url,
@@ -100,6 +102,12 @@ console.log(`
                    TLS and one nkey per service: CA and seeds in ${path.relative(process.cwd(), stack.natsCredentials.dir) || stack.natsCredentials.dir}
   Admin token      TOKEN=$(cat ${path.relative(process.cwd(), tokenFile) || tokenFile})   gateway fault switch (PUT /admin/faults),
                    publisher dead-letter API, and the demo control API at ${control.url} (npm run drill -- <AlertName>)
+  First event      ${firstEventCurl(stack.publisher.url)}
+                   or npm run send (one event of each type; --direct signs one straight to the gateway),
+                   then npm run trace -- <event id> follows it to the three consumers
+  Signatures       the gateway checks every webhook's Standard Webhooks signature (webhook-id, -timestamp,
+                   -signature); the demo's secret is in ${path.relative(process.cwd(), secretFile) || secretFile}
+  Restart one      npm run demo:restart -- <gateway|publisher|consumer|nats>: with the demo's settings, inside it
   Transport mode   ${transportFile} (webhook | dual | nats; send the publisher SIGHUP after editing)
   Logs and data    ${options.stateDir}
 Sending ${options.rate} events/s. Ctrl-C stops everything.

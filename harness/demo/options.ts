@@ -3,6 +3,29 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO_ROOT } from '../stack/service.ts';
 
+/** Where `npm run drill` and `npm run demo:restart` find the demo's control API unless told otherwise. */
+export const DEFAULT_CONTROL_URL = 'http://127.0.0.1:9301';
+
+/** Every port option, in a fixed order. */
+export const PORT_OPTIONS = [
+  'nats-port',
+  'nats-monitor-port',
+  'gateway-port',
+  'publisher-port',
+  'consumer-port',
+  'prometheus-port',
+  'alertmanager-port',
+  'receiver-port',
+  'console-port',
+  'control-port',
+] as const;
+
+/** A whole demo moved to free ports for a test: option i at base + 100 i (a cluster takes N..N+2 and N+10). */
+export function demoPortsAt(base: number): { args: string[]; port: (option: (typeof PORT_OPTIONS)[number]) => number } {
+  const port = (option: (typeof PORT_OPTIONS)[number]) => base + PORT_OPTIONS.indexOf(option) * 100;
+  return { args: PORT_OPTIONS.flatMap((option) => [`--${option}`, String(port(option))]), port };
+}
+
 export const HELP = `npm run demo -- [options]
 
 Runs the whole event bus on this machine, without Docker: nats-server (JetStream), the CSR gateway,

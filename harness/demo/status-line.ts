@@ -72,7 +72,9 @@ export function startStatusLine(options: {
       // The consumer has not created its inbox yet.
     }
     const seconds = ((Date.now() - startedAt) / 1000).toFixed(0);
-    line = `[${seconds}s] targets ${up}/${total} up · rule groups ${groups} · firing ${firing?.length ?? '?'} · sent ${counters.acknowledged}${counters.failed ? ` (failed ${counters.failed})` : ''} · outbox ${health?.outbox.depth ?? '?'} · delivered ${delivered} (${CONSUMER_NAMES.join('/')}) · dead letters ${health?.deadLetter.depth ?? '?'} · e2e p95 ${p95}`;
+    // Prometheus lists no target before its first service discovery: "0/0 up" would read as broken.
+    const targetText = total === 0 ? 'targets: waiting for the first scrape' : `targets ${up}/${total} up`;
+    line = `[${seconds}s] ${targetText} · rule groups ${groups} · firing ${firing?.length ?? '?'} · sent ${counters.acknowledged}${counters.failed ? ` (failed ${counters.failed})` : ''} · outbox ${health?.outbox.depth ?? '?'} · delivered ${delivered} (${CONSUMER_NAMES.join('/')}) · dead letters ${health?.deadLetter.depth ?? '?'} · e2e p95 ${p95}`;
     if (!announcedReady && total > 0 && up === total && groups >= EXPECTED_RULE_GROUPS) {
       announcedReady = true;
       log(

@@ -1,7 +1,8 @@
-// `npm run drill -- <AlertName…> | --all [--time-scale N] [--control-url URL] [--state-dir DIR] [--out DIR]`
+// `npm run drill -- <AlertName…> | --all [--time-scale N] [--settle-timeout S] [--control-url URL] [--state-dir DIR] [--out DIR]`
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { DEFAULT_CONTROL_URL } from '../demo/options.ts';
 import { REPO_ROOT } from '../stack/service.ts';
 import { DRILLS } from './drills.ts';
 import { drillMarkdown, runDrill, type DrillResult } from './run-drill.ts';
@@ -11,13 +12,17 @@ const USAGE = `npm run drill -- <AlertName> [<AlertName> …] | --all [options]
 
 For each alert: inject the fault that should raise it, wait until it fires in Alertmanager (time
 to detect), print the runbook's Diagnosis and Mitigation, apply the mitigation, wait until it
-resolves. Runs against the running demo (npm run demo) when its control API answers, else starts
+resolves; then wait until every other alert the fault set off has resolved too (burn-rate pages
+clear once their short window has passed), and list any still firing with what clears it. Runs
+against the running demo (npm run demo) when its control API answers, else starts
 its own stack. Writes drill.json and drill.md to --out.
 
   --all              every alert: ${DRILLS.map((d) => d.alert).join(', ')}
   --time-scale N     start a private stack whose alert rules are scaled down N times (for: and
                      windows divided by N, thresholds unchanged), e.g. 10 for a quick rehearsal
-  --control-url URL  the demo's control API (default http://127.0.0.1:9301)
+  --settle-timeout S how long to wait, after the drilled alert resolved, for the other alerts it set
+                     off (default: the resolve timeout, about 13 min with the real rules)
+  --control-url URL  the demo's control API (default ${DEFAULT_CONTROL_URL})
   --state-dir DIR    the demo's state directory, whose admin-token file holds the token of its
                      control and admin APIs (default .demo)
   --out DIR          where to write the report (default drill-results)
@@ -28,7 +33,8 @@ const { values, positionals } = parseArgs({
   options: {
     all: { type: 'boolean', default: false },
     'time-scale': { type: 'string', default: '1' },
-    'control-url': { type: 'string', default: 'http://127.0.0.1:9301' },
+    'settle-timeout': { type: 'string' },
+    'control-url': { type: 'string', default: DEFAULT_CONTROL_URL },
     'state-dir': { type: 'string', default: '.demo' },
     out: { type: 'string', default: 'drill-results' },
     help: { type: 'boolean', short: 'h' },
@@ -53,7 +59,9 @@ else {
 }
 const results: DrillResult[] = [];
 try {
-  for (const drill of drills) results.push(await runDrill(target, drill));
+  const settle = values['settle-timeout'];
+  const settleTimeoutMs = settle === undefined ? undefined : Number(settle) * 1000;
+  for (const drill of drills) results.push(await runDrill(target, drill, console.log, { settleTimeoutMs }));
 } finally {
   await target.close();
 }

@@ -1,7 +1,9 @@
 // One drill: inject the fault, wait until the alert fires in Alertmanager, print the runbook's
-// Diagnosis and Mitigation, apply the mitigation, wait until the alert resolves. Times are measured.
+// Diagnosis and Mitigation, apply the mitigation, wait until the alert resolves, then wait until every
+// other alert the fault set off has resolved too, and report what still fires. Times are measured.
 import { sleep } from '../stack/wait.ts';
 import type { Drill } from './drills.ts';
+import { type ActiveAlert, alertKey, causedAlerts, clearingHint } from './residue.ts';
 import { runbookFor } from './runbook-sections.ts';
 import type { DrillTarget } from './target.ts';
 
@@ -13,8 +15,33 @@ export type DrillResult = {
   timeToFireMs: number | null;
   timeToResolveMs: number | null;
   pass: boolean;
+  /** From the drilled alert's resolution until every alert the drill caused had resolved; null if some still fire. */
+  timeToQuietMs: number | null;
+  /** Alerts the drill caused that still fire at its end, each with what clears it. */
+  residue: (ActiveAlert & { hint: string })[];
   error?: string;
 };
+
+/**
+ * Every alert that fires: active in Alertmanager (inhibited and silenced ones still fire), and firing
+ * in Prometheus (one not yet sent). Pending ones are not counted: a backlog flushed after an outage
+ * keeps lag and queue alerts pending for their rate window, and their `for:` is what decides.
+ */
+async function activeAlerts(t: DrillTarget): Promise<ActiveAlert[]> {
+  const fromAlertmanager = (await (await fetch(`${t.alertmanagerUrl}/api/v2/alerts?active=true`)).json()) as {
+    labels: Record<string, string>;
+  }[];
+  const query = encodeURIComponent('ALERTS{alertstate="firing"}');
+  const fromPrometheus = (await (await fetch(`${t.prometheusUrl}/api/v1/query?query=${query}`)).json()) as {
+    data: { result: { metric: Record<string, string> }[] };
+  };
+  const alerts = [
+    ...fromAlertmanager.map(({ labels }) => labels),
+    // ALERTS carries the rule's labels plus alertstate, which is not part of the alert's identity.
+    ...fromPrometheus.data.result.map(({ metric: { __name__, alertstate, ...labels } }) => labels),
+  ];
+  return alerts.map((labels) => ({ name: labels.alertname ?? '', labels }));
+}
 
 async function firing(t: DrillTarget, alert: string): Promise<boolean> {
   const filter = encodeURIComponent(`alertname="${alert}"`);
@@ -47,8 +74,14 @@ export function drillTimeouts(timeScale: number) {
   return { fireMs: (20 * 60_000) / timeScale + 90_000, resolveMs: (12 * 60_000) / timeScale + 90_000 };
 }
 
-export async function runDrill(t: DrillTarget, drill: Drill, print: (line: string) => void = console.log): Promise<DrillResult> {
+export async function runDrill(
+  t: DrillTarget,
+  drill: Drill,
+  print: (line: string) => void = console.log,
+  options: { settleTimeoutMs?: number } = {},
+): Promise<DrillResult> {
   const timeouts = drillTimeouts(t.timeScale);
+  const settleTimeoutMs = options.settleTimeoutMs ?? timeouts.resolveMs;
   const result: DrillResult = {
     alert: drill.alert,
     fault: drill.fault,
@@ -57,6 +90,8 @@ export async function runDrill(t: DrillTarget, drill: Drill, print: (line: strin
     timeToFireMs: null,
     timeToResolveMs: null,
     pass: false,
+    timeToQuietMs: null,
+    residue: [],
   };
   print(`\n== ${drill.alert}${t.timeScale > 1 ? ` (rules scaled down ${t.timeScale}x)` : ''}`);
   if (await firing(t, drill.alert)) {
@@ -65,6 +100,16 @@ export async function runDrill(t: DrillTarget, drill: Drill, print: (line: strin
     return result;
   }
   let mitigated = false;
+  const before = await activeAlerts(t);
+  // Everything that fires from the fault on, polled in the background until the drill ends.
+  const seen: ActiveAlert[] = [];
+  let watching = true;
+  const watcher = (async () => {
+    while (watching) {
+      seen.push(...(await activeAlerts(t).catch(() => [])));
+      await sleep(2000);
+    }
+  })();
   try {
     print(`   fault: ${drill.fault}`);
     await drill.inject(t);
@@ -86,6 +131,22 @@ export async function runDrill(t: DrillTarget, drill: Drill, print: (line: strin
   } finally {
     if (!mitigated) await drill.mitigate(t).catch(() => undefined);
   }
+  // The drill is over when the demo is as quiet as it found it, not when its one alert resolved.
+  const stillFiring = async () => {
+    const caused = new Set(causedAlerts(before, seen).map(alertKey));
+    return (await activeAlerts(t)).filter((a) => caused.has(alertKey(a)));
+  };
+  const others = causedAlerts(before, seen).filter((a) => a.name !== drill.alert);
+  if (others.length) print(`   also set off: ${[...new Set(others.map((a) => a.name))].join(', ')}; waiting for them to resolve`);
+  result.timeToQuietMs = await until(async () => (await stillFiring()).length === 0, settleTimeoutMs, RESOLVED_HOLD_MS);
+  watching = false;
+  await watcher;
+  result.residue = (await stillFiring().catch(() => [])).map((a) => ({ ...a, hint: clearingHint(a.name) }));
+  if (result.residue.length) {
+    print(`   still firing after ${Math.round(settleTimeoutMs / 1000)} s:`);
+    for (const name of new Set(result.residue.map((r) => r.name))) print(`     ${name}: ${clearingHint(name)}`);
+  } else if (result.timeToQuietMs !== null)
+    print(`   quiet again after ${(result.timeToQuietMs / 1000).toFixed(1)} s: nothing the drill set off still fires`);
   return result;
 }
 
@@ -94,14 +155,16 @@ export function drillMarkdown(results: DrillResult[]): string {
   return [
     '# Drill report',
     '',
-    '| alert | fault | time to fire | time to resolve | result |',
-    '| --- | --- | --- | --- | --- |',
+    '| alert | fault | time to fire | time to resolve | time to quiet | left firing | result |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
     ...results.map(
       (r) =>
-        `| ${r.alert}${r.timeScale > 1 ? ` (scaled ${r.timeScale}x)` : ''} | ${r.fault} | ${s(r.timeToFireMs)} | ${s(r.timeToResolveMs)} | ${r.pass ? 'pass' : `FAIL: ${r.error}`} |`,
+        `| ${r.alert}${r.timeScale > 1 ? ` (scaled ${r.timeScale}x)` : ''} | ${r.fault} | ${s(r.timeToFireMs)} | ${s(r.timeToResolveMs)} | ${s(r.timeToQuietMs)} | ${
+          r.residue.length ? [...new Set(r.residue.map((a) => `${a.name} (${a.hint})`))].join('; ') : 'nothing'
+        } | ${r.pass ? 'pass' : `FAIL: ${r.error}`} |`,
     ),
     '',
-    'Time to fire: from injecting the fault until the alert is active (not inhibited) in Alertmanager. Time to resolve: from applying the mitigation until it is gone.',
+    'Time to fire: from injecting the fault until the alert is active (not inhibited) in Alertmanager. Time to resolve: from applying the mitigation until it is gone. Time to quiet: from then until every other alert the fault set off has resolved too; "left firing" lists those that had not, with what clears each.',
     '',
   ].join('\n');
 }

@@ -36,7 +36,8 @@ async function postWebhook(event: { id: string }) {
 }
 
 beforeAll(async () => {
-  stack = await startStack({ dir: tempDir('flow'), signingSecret: secret });
+  // The gateway logs each accepted webhook at debug: the trace test below reads that line.
+  stack = await startStack({ dir: tempDir('flow'), signingSecret: secret, gatewayEnv: { LOG_LEVEL: 'debug' } });
   // The publisher identity: it may publish events (a replay below) and read the stream's state.
   nc = await stack.connectNats('publisher');
 }, 90_000);

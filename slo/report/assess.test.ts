@@ -1,11 +1,18 @@
 import { describe, expect, it } from 'vitest';
+import { coverageLabel, formatSpan, hasSufficientCoverage } from '../coverage.ts';
 import { assess, burnDown, stepBurnRates, type SloRaw } from './assess.ts';
 
-const raw = (window: number | undefined, burn: Partial<SloRaw['burnWindows']> = {}, previous?: number): SloRaw => ({
+const MINUTE = 60;
+const HOUR = 3600;
+const DAY = 86_400;
+const WINDOW = 30 * DAY;
+
+const raw = (window: number | undefined, burn: Partial<SloRaw['burnWindows']> = {}, previous?: number, covered = WINDOW): SloRaw => ({
   objective: 0.99,
   window,
   previousWindow: previous,
   burnWindows: { '1h': 0, '6h': 0, '1d': 0, '3d': 0, ...burn },
+  coverage: { seconds: covered, windowSeconds: WINDOW },
 });
 
 describe('assess', () => {
@@ -32,6 +39,54 @@ describe('assess', () => {
     expect(none).toMatchObject({ status: 'No data', achieved: null, budgetRemaining: null });
     expect(none.burnRates['1h']).toBeNull();
   });
+});
+
+describe('coverage', () => {
+  // The demo of issue 15: four minutes, three of five events dead-lettered, every window the same 60x burn.
+  const sameBurn = { '1h': 0.6, '6h': 0.6, '1d': 0.6, '3d': 0.6 };
+
+  it.each([
+    // covered seconds, error ratio, status, burn windows shown
+    [4 * MINUTE, 0.6, 'Insufficient data', []],
+    [2 * HOUR, 0.6, 'Insufficient data', ['1h']],
+    [2 * DAY, 0.6, 'Insufficient data', ['1h', '6h', '1d']],
+    [3 * DAY - MINUTE, 0.6, 'Insufficient data', ['1h', '6h', '1d', '3d']],
+    [3 * DAY, 0.6, 'Exhausted', ['1h', '6h', '1d', '3d']],
+    [3 * DAY, 0.001, 'At risk', ['1h', '6h', '1d', '3d']], // healthy budget, but 60x over 1h
+    [WINDOW, 0.6, 'Exhausted', ['1h', '6h', '1d', '3d']],
+    [4 * MINUTE, undefined, 'No data', []],
+    [0, undefined, 'No data', []],
+  ] as const)('%i s of data, error ratio %s: %s, burn shown for %j', (covered, ratio, status, shown) => {
+    const a = assess(raw(ratio, ratio === undefined ? {} : sameBurn, undefined, covered));
+    expect(a.status).toBe(status);
+    expect(Object.entries(a.burnRates).flatMap(([w, v]) => (v === null ? [] : [w]))).toEqual(ratio === undefined ? [] : shown);
+    expect(Object.entries(a.coverage.burnWindows).flatMap(([w, ok]) => (ok ? [w] : []))).toEqual(shown);
+  });
+
+  it('shows no budget left below the coverage a status needs, but what was achieved', () => {
+    const a = assess(raw(0.6, sameBurn, undefined, 4 * MINUTE));
+    expect(a).toMatchObject({ budgetRemaining: null, coverage: { seconds: 240, windowSeconds: WINDOW, sufficient: false } });
+    expect(a.achieved).toBeCloseTo(0.4, 12);
+    expect(a.coverage.share).toBeCloseTo(240 / WINDOW, 12);
+  });
+
+  it.each([
+    [0, false],
+    [3 * DAY - 1, false],
+    [3 * DAY, true],
+    [40 * DAY, true],
+  ])('%i s of 30 d is sufficient: %s', (covered, sufficient) => expect(hasSufficientCoverage(covered, WINDOW)).toBe(sufficient));
+
+  it.each([
+    [240, WINDOW, '4 min of 30 d'],
+    [5400, WINDOW, '1.5 h of 30 d'],
+    [3 * DAY, 7 * DAY, '3 d of 7 d'],
+    [40 * DAY, WINDOW, '30 d of 30 d'],
+    [0, WINDOW, '0 s of 30 d'],
+  ])('%i s of %i s reads "%s"', (covered, window, label) => expect(coverageLabel(covered, window)).toBe(label));
+
+  it('formats spans in the largest whole unit', () =>
+    expect([45, 60, 7200, 129_600].map(formatSpan)).toEqual(['45 s', '1 min', '2 h', '1.5 d']));
 });
 
 describe('burn-down', () => {

@@ -1,8 +1,9 @@
 // From raw SLI numbers to the figures leadership reads. Pure.
 import { BURN_RATE_ALERTS } from '../generate-rules.ts';
-import { errorBudgetOf } from '../spec.ts';
+import { coverageShare, coversBurnWindow, hasSufficientCoverage } from '../coverage.ts';
+import { durationSeconds, errorBudgetOf } from '../spec.ts';
 
-export type Status = 'Healthy' | 'At risk' | 'Exhausted' | 'No data';
+export type Status = 'Healthy' | 'At risk' | 'Exhausted' | 'Insufficient data' | 'No data';
 export const BURN_WINDOWS = ['1h', '6h', '1d', '3d'] as const;
 export type BurnWindow = (typeof BURN_WINDOWS)[number];
 
@@ -14,15 +15,20 @@ export type SloRaw = {
   window: Ratio;
   previousWindow: Ratio;
   burnWindows: Record<BurnWindow, Ratio>;
+  /** How many seconds of the window the data covers (age of its oldest sample), and the window's length. */
+  coverage: { seconds: number; windowSeconds: number };
 };
 
 export type SloAssessment = {
   objective: number;
   errorBudget: number;
   achieved: number | null;
+  /** Null without traffic, and below MIN_COVERAGE: there it would project minutes onto the whole window. */
   budgetRemaining: number | null;
+  /** Null without traffic in the window, and for windows the data does not cover. */
   burnRates: Record<BurnWindow, number | null>;
   status: Status;
+  coverage: { seconds: number; windowSeconds: number; share: number; sufficient: boolean; burnWindows: Record<BurnWindow, boolean> };
   previous: { achieved: number | null; budgetRemaining: number | null };
   /** Current minus previous window: SLI in percentage points, budget remaining as a fraction. */
   delta: { achievedPoints: number | null; budgetRemaining: number | null };
@@ -40,16 +46,24 @@ export function assess(raw: SloRaw): SloAssessment {
   const errorBudget = errorBudgetOf(raw.objective);
   const remaining = (ratio: Ratio) => (ratio === undefined ? null : 1 - ratio / errorBudget);
   const achieved = (ratio: Ratio) => (ratio === undefined ? null : 1 - ratio);
+  const { seconds, windowSeconds } = raw.coverage;
+  const sufficient = hasSufficientCoverage(seconds, windowSeconds);
+  const burnCovered = Object.fromEntries(BURN_WINDOWS.map((w) => [w, coversBurnWindow(seconds, durationSeconds(w))])) as Record<
+    BurnWindow,
+    boolean
+  >;
   const burnRates = Object.fromEntries(
-    BURN_WINDOWS.map((w) => [w, raw.burnWindows[w] === undefined ? null : raw.burnWindows[w]! / errorBudget]),
+    BURN_WINDOWS.map((w) => [w, raw.burnWindows[w] === undefined || !burnCovered[w] ? null : raw.burnWindows[w]! / errorBudget]),
   ) as Record<BurnWindow, number | null>;
-  const budgetRemaining = remaining(raw.window);
+  const measuredBudget = remaining(raw.window);
+  const budgetRemaining = sufficient ? measuredBudget : null;
   const previous = { achieved: achieved(raw.previousWindow), budgetRemaining: remaining(raw.previousWindow) };
 
   let status: Status;
-  if (budgetRemaining === null) status = 'No data';
-  else if (budgetRemaining <= 0) status = 'Exhausted';
-  else if (budgetRemaining < AT_RISK_BUDGET || BURN_WINDOWS.some((w) => (burnRates[w] ?? 0) > (LONG_WINDOW_THRESHOLDS[w] ?? Infinity)))
+  if (measuredBudget === null) status = 'No data';
+  else if (!sufficient) status = 'Insufficient data';
+  else if (measuredBudget <= 0) status = 'Exhausted';
+  else if (measuredBudget < AT_RISK_BUDGET || BURN_WINDOWS.some((w) => (burnRates[w] ?? 0) > (LONG_WINDOW_THRESHOLDS[w] ?? Infinity)))
     status = 'At risk';
   else status = 'Healthy';
 
@@ -61,6 +75,7 @@ export function assess(raw: SloRaw): SloAssessment {
     budgetRemaining,
     burnRates,
     status,
+    coverage: { seconds, windowSeconds, share: coverageShare(seconds, windowSeconds), sufficient, burnWindows: burnCovered },
     previous,
     delta: {
       achievedPoints: current !== null && previous.achieved !== null ? (current - previous.achieved) * 100 : null,

@@ -1,6 +1,8 @@
 // Reads, for each SLO, the numbers the report needs from Prometheus, using the spec's own SLI
 // queries over raw metrics (so it works on any Prometheus that has the metrics, rules or not).
-import { withWindow, type SloSpec } from '../spec.ts';
+import { parsePromql, selectors } from '../../observability/promql/analysis.ts';
+import { coverageExpr } from '../coverage.ts';
+import { durationSeconds, withWindow, type SloSpec } from '../spec.ts';
 import type { BurnWindow, Ratio, SloRaw } from './assess.ts';
 import { BURN_WINDOWS } from './assess.ts';
 import { instantValue, rangeValues } from './prometheus-api.ts';
@@ -14,14 +16,6 @@ export type ReportWindow = {
   previousEnd: number;
   rolling: boolean;
 };
-
-const UNIT_SECONDS: Record<string, number> = { m: 60, h: 3600, d: 86_400, w: 604_800 };
-
-export function durationSeconds(duration: string): number {
-  const match = /^(\d+)([mhdw])$/.exec(duration);
-  if (!match) throw new Error(`not a duration: ${duration} (use e.g. 30d, 4w, 12h)`);
-  return Number(match[1]) * UNIT_SECONDS[match[2]!]!;
-}
 
 /** `30d` (rolling, ending at `at`) or `month` (the calendar month, UTC, up to `at`). */
 export function resolveWindow(option: string, at: number): ReportWindow {
@@ -53,6 +47,32 @@ export function resolveWindow(option: string, at: number): ReportWindow {
 
 export type SloData = { raw: SloRaw; steps: { time: number; bad: number; total: number }[]; stepSeconds: number };
 
+/**
+ * Seconds of the window that the SLI's data covers: the age of the oldest sample, within the window,
+ * of the series its `total` query reads (raw series, so it works without the recording rules).
+ */
+export async function coverageSeconds(baseUrl: string, spec: SloSpec, window: ReportWindow): Promise<number> {
+  const ages = await Promise.all(
+    selectors(parsePromql(withWindow(spec.total, '5m'))).map((s) =>
+      instantValue(baseUrl, `max(${coverageExpr(s.text, `${window.seconds}s`, window.seconds)})`, window.end),
+    ),
+  );
+  return Math.max(0, ...ages.filter((a): a is number => a !== undefined && Number.isFinite(a)));
+}
+
+/**
+ * Chart steps fitted to the data: about 120 over the covered span, in whole hours once that is long
+ * and in 5 minutes below (a rate needs two samples, and scrapes may be minutes apart), ending at the
+ * window's end so the newest data is always drawn. Less than one step of data is one point.
+ */
+export function chartSteps(window: ReportWindow, covered: number): { first: number; stepSeconds: number } {
+  const span = Math.max(0, Math.min(covered, window.seconds));
+  const unit = span / 120 >= 3600 ? 3600 : 300;
+  const stepSeconds = Math.max(unit, Math.ceil(span / 120 / unit) * unit);
+  const steps = Math.max(1, Math.floor(span / stepSeconds));
+  return { first: window.end - (steps - 1) * stepSeconds, stepSeconds };
+}
+
 export async function gatherSlo(baseUrl: string, spec: SloSpec, window: ReportWindow): Promise<SloData> {
   const errorRatio = async (range: string, time: number): Promise<Ratio> => {
     const total = await instantValue(baseUrl, withWindow(spec.total, range), time);
@@ -65,17 +85,17 @@ export async function gatherSlo(baseUrl: string, spec: SloSpec, window: ReportWi
 
   const burnWindows = {} as Record<BurnWindow, Ratio>;
   for (const w of BURN_WINDOWS) burnWindows[w] = await errorRatio(w, window.end);
+  const covered = await coverageSeconds(baseUrl, spec, window);
   const raw: SloRaw = {
     objective: spec.objective,
     window: await errorRatio(`${window.seconds}s`, window.end),
     previousWindow: await errorRatio(`${window.previousEnd - window.previousStart}s`, window.previousEnd),
     burnWindows,
+    coverage: { seconds: covered, windowSeconds: window.seconds },
   };
 
-  // About 120 points per chart, in whole hours.
-  const stepSeconds = Math.max(3600, Math.ceil(window.seconds / 120 / 3600) * 3600);
+  const { first, stepSeconds } = chartSteps(window, covered);
   const range = `${stepSeconds}s`;
-  const first = window.start + stepSeconds;
   const totals = await rangeValues(baseUrl, withWindow(spec.total, range), first, window.end, stepSeconds);
   const other = await rangeValues(baseUrl, withWindow(spec.bad ?? spec.good!, range), first, window.end, stepSeconds);
   const otherAt = new Map(other);

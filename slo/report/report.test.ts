@@ -11,7 +11,7 @@ import { tempDir, writeArtifact } from '../../harness/integration/support.ts';
 import { freePort } from '../../harness/stack/ports.ts';
 import { startPrometheus, type Prometheus } from '../../harness/stack/prometheus.ts';
 import { REPO_ROOT } from '../../observability/repo-root.ts';
-import { FIXTURE_END, fixtureData, fixtureOpenMetrics, SLO_NAMES, type FixtureSlo } from '../fixtures/history.ts';
+import { FIXTURE_DAYS, FIXTURE_END, fixtureData, fixtureOpenMetrics, SLO_NAMES, type FixtureSlo } from '../fixtures/history.ts';
 import { loadSloSpecs } from '../spec.ts';
 import type { Report } from './render.ts';
 
@@ -141,11 +141,66 @@ describe('SLO burn report on the 60-day fixture', () => {
         .locator('section svg.chart path')
         .evaluateAll((paths) => paths.map((p) => (p.getAttribute('d') ?? '').length));
       expect(pathLengths.every((n) => n > 100)).toBe(true);
+      // 60 days of history have no lone points: no dots.
+      expect(await page.locator('section svg.chart circle.point').count()).toBe(0);
       expect(await page.locator('#summary').textContent()).toContain(`${+(report.slos[0]!.achieved! * 100).toFixed(3)}%`);
       expect(requests.filter((u) => !u.startsWith('file:'))).toEqual([]);
       const shot = path.join(REPO_ROOT, 'test-results', 'slo-report.png');
       await page.screenshot({ path: shot, fullPage: true });
       expect(existsSync(shot)).toBe(true);
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
+});
+
+describe('SLO burn report on a five-minute history (issue 15)', () => {
+  // The fixture's first five minutes: two scrapes, like a demo that has just started.
+  const at = FIXTURE_END - FIXTURE_DAYS * DAY + 300;
+  let report: Report;
+  let out: string;
+
+  beforeAll(async () => {
+    out = tempDir('slo-report-short');
+    const result = await runReport(['--prometheus-url', prometheus.url, '--out', out, '--at', String(at)]);
+    expect(result.code, result.stderr).toBe(0);
+    report = JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8')) as Report;
+  }, 60_000);
+
+  it('measures how much of the window the data covers, and gives no status, budget or burn on it', () => {
+    for (const s of report.slos) {
+      expect(s.coverage, s.name).toMatchObject({ seconds: 300, windowSeconds: 30 * DAY, sufficient: false });
+      expect(s.status, s.name).toBe('Insufficient data');
+      expect(s.budgetRemaining, s.name).toBeNull();
+      expect(Object.values(s.burnRates), s.name).toEqual([null, null, null, null]);
+      expect(s.achieved, s.name).not.toBeNull();
+    }
+    const md = readFileSync(path.join(out, 'report.md'), 'utf8');
+    expect(md).toContain('| 5 min of 30 d |');
+    expect(md).toContain('| – / – / – / – | **Insufficient data** |');
+    expect(md).not.toContain('Exhausted**');
+  });
+
+  it('fits the charts to the data and draws a one-step series as a point', async () => {
+    expect(report.slos.map((s) => s.series.time)).toEqual(SLO_NAMES.map(() => [at]));
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      await page.goto(`file://${path.join(out, 'report.html')}`);
+      expect(await page.locator('section svg.chart').count()).toBe(2 * SLO_NAMES.length);
+      // Every chart shows its one point, inside the plot, not on a 30-day axis's edge.
+      const dots = await page.locator('section svg.chart circle.point').evaluateAll((cs) => cs.map((c) => Number(c.getAttribute('cx'))));
+      expect(dots).toHaveLength(2 * SLO_NAMES.length);
+      for (const cx of dots) expect(cx).toBeGreaterThan(56);
+      // Clock times on the axis: the start of the data, not the start of the 30-day window.
+      const labels = await page.locator('section svg.chart text').allTextContents();
+      expect(labels).toContain(new Date((at - 300) * 1000).toISOString().slice(5, 16).replace('T', ' '));
+      expect(await page.locator('#summary').textContent()).toContain('Insufficient data');
+      const shot = path.join(REPO_ROOT, 'test-results', 'slo-report-short-history.png');
+      await page.screenshot({ path: shot, fullPage: true });
     } finally {
       await browser.close();
     }

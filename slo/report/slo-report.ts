@@ -3,6 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { coverageLabel } from '../coverage.ts';
 import { loadSloSpecs, type SloSpec } from '../spec.ts';
 import { assess, burnDown, stepBurnRates } from './assess.ts';
 import { gatherSlo, resolveWindow } from './gather.ts';
@@ -28,6 +29,7 @@ export async function buildReport(options: { prometheusUrl: string; window?: str
       ...assess(data.raw),
       series: {
         time: data.steps.map((s) => s.time),
+        stepSeconds: data.stepSeconds,
         budgetRemaining: burnDown(data.steps, spec.objective),
         burnRate: stepBurnRates(data.steps, spec.objective),
       },
@@ -93,7 +95,7 @@ async function main(): Promise<number> {
     const files = writeReport(report, values.out);
     for (const s of report.slos)
       console.log(
-        `${s.displayName.padEnd(20)} ${s.status.padEnd(10)} achieved ${s.achieved === null ? 'n/a' : `${(s.achieved * 100).toFixed(3)}%`}  budget left ${s.budgetRemaining === null ? 'n/a' : `${(s.budgetRemaining * 100).toFixed(1)}%`}`,
+        `${s.displayName.padEnd(20)} ${s.status.padEnd(17)} data ${coverageLabel(s.coverage.seconds, s.coverage.windowSeconds).padEnd(14)} achieved ${s.achieved === null ? 'n/a' : `${(s.achieved * 100).toFixed(3)}%`}  budget left ${s.budgetRemaining === null ? 'n/a' : `${(s.budgetRemaining * 100).toFixed(1)}%`}`,
       );
     console.log(`wrote ${files.join(', ')}`);
     return 0;
