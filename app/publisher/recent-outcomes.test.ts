@@ -3,23 +3,11 @@
 // a real publisher is followed end to end in harness/trace/trace.test.ts.
 import { describe, expect, it } from 'vitest';
 import type { DeadLetterRow, OutboxRow } from './outbox-row.ts';
+import { outboxRow } from './outbox-row-fixture.ts';
 import { createRecentOutcomes, eventStatus, outcomeOfSettlement, type PublisherOutcome } from './recent-outcomes.ts';
 import type { Settlement } from './settle.ts';
 
-const row = (over: Partial<OutboxRow> = {}): OutboxRow => ({
-  id: 'e1',
-  type: 'buddy.match.ended',
-  body: '{}',
-  created_at: 0,
-  attempts: 2,
-  next_attempt_at: 0,
-  last_status: null,
-  last_error: null,
-  trace_headers: null,
-  webhook_done_at: null,
-  nats_done_at: null,
-  ...over,
-});
+const row = (over: Partial<OutboxRow> = {}): OutboxRow => outboxRow({ type: 'buddy.match.ended', attempts: 2, ...over });
 const common = { id: 'e1', errors: [], status: 202 };
 
 describe('what a committed settlement says about its event', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { OutboxRow } from './outbox-row.ts';
+import { outboxRow } from './outbox-row-fixture.ts';
 import type { AttemptResult, RetryPolicy } from './retry-policy.ts';
 import { type RoundOutcome, type SettlePolicy, settle } from './settle.ts';
 import type { TransportPath } from './transport.ts';
@@ -10,20 +11,7 @@ const webhookOnly: SettlePolicy = { ...retry, required: ['webhook'], maxPauseMs:
 const dual: SettlePolicy = { ...retry, required: ['webhook', 'nats'], maxPauseMs: 60_000 };
 const mid = () => 0.5; // no jitter
 
-const row = (over: Partial<OutboxRow> = {}): OutboxRow => ({
-  id: 'e1',
-  type: 'buddy.match.created',
-  body: '{}',
-  created_at: 0,
-  attempts: 0,
-  next_attempt_at: 0,
-  last_status: null,
-  last_error: null,
-  trace_headers: null,
-  webhook_done_at: null,
-  nats_done_at: null,
-  ...over,
-});
+const row = (over: Partial<OutboxRow> = {}): OutboxRow => outboxRow(over);
 const ok: AttemptResult = { kind: 'response', status: 202 };
 const s503: AttemptResult = { kind: 'response', status: 503 };
 const s422: AttemptResult = { kind: 'response', status: 422 };

@@ -8,6 +8,7 @@ import { scrape, sumOf } from '../../../harness/stack/scrape.ts';
 import { parseSecrets, verify } from '../../signature/standard-webhooks.ts';
 import { serveMetrics, startTelemetry, stopTelemetry } from '../../telemetry/sdk.ts';
 import type { OutboxRow } from '../outbox-row.ts';
+import { outboxRow } from '../outbox-row-fixture.ts';
 import { UNSIGNED_WARNING, webhookTransport } from './webhook.ts';
 
 const keys = parseSecrets(`whsec_${randomBytes(32).toString('base64')}`);
@@ -16,19 +17,7 @@ let url: string;
 const seen: { headers: IncomingHttpHeaders; body: Buffer }[] = [];
 let answer: { status: number; headers?: Record<string, string> } = { status: 202 };
 
-const row = (id = randomUUID()): OutboxRow => ({
-  id,
-  type: 'buddy.match.ended',
-  body: JSON.stringify({ id }),
-  created_at: 0,
-  attempts: 0,
-  next_attempt_at: 0,
-  last_status: null,
-  last_error: null,
-  trace_headers: null,
-  webhook_done_at: null,
-  nats_done_at: null,
-});
+const row = (id = randomUUID()): OutboxRow => outboxRow({ id, type: 'buddy.match.ended', body: JSON.stringify({ id }) });
 const capture = () => {
   const lines: Record<string, unknown>[] = [];
   return { lines, logger: pino({ level: 'debug' }, { write: (l: string) => void lines.push(JSON.parse(l)) }) };
