@@ -90,6 +90,11 @@ describe('first hour', () => {
       for (const consumer of ['q2q-ai', 'journey', 'safety']) expect(trace).toContain(consumer);
       expect(trace).toMatch(/stream sequence \d+/);
 
+      // The runbooks' restart step, as written for the demo: back with the demo's settings, inside it.
+      const restarted = await node('harness/demo/restart-cli.ts', ['gateway', '--control-url', controlUrl, '--state-dir', stateDir]);
+      expect(restarted.stdout, restarted.stderr).toContain('gateway restarted inside the demo');
+      expect((await fetch(`http://127.0.0.1:${port('gateway-port')}/health/all`)).status).toBe(200);
+
       // 3. The drill, once Prometheus scrapes every target: the budget is from an outage, not from start-up.
       await waitFor('every Prometheus target to be up', () => /All \d+ Prometheus targets up/.test(demoOutput), {
         timeoutMs: 120_000,
