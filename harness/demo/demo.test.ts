@@ -41,7 +41,7 @@ const alive = (pid: number) => {
 };
 
 function freePorts() {
-  const { args, port } = demoPortsAt(20_000 + Math.floor(Math.random() * 20_000));
+  const { args, port } = demoPortsAt(10_000 + Math.floor(Math.random() * 4_000));
   return { args, prometheus: port('prometheus-port'), console: port('console-port') };
 }
 

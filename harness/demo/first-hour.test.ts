@@ -37,7 +37,7 @@ function logBytes(stateDir: string): number {
 
 describe('first hour', () => {
   it('a first event, followed end to end, a drill, and a quiet demo again, as the README says', async () => {
-    const { args, port } = demoPortsAt(20_000 + Math.floor(Math.random() * 20_000));
+    const { args, port } = demoPortsAt(10_000 + Math.floor(Math.random() * 4_000));
     const controlUrl = `http://127.0.0.1:${port('control-port')}`;
     const stateDir = tempDir('first-hour-demo');
     const startedAt = Date.now();

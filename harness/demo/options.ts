@@ -20,7 +20,11 @@ export const PORT_OPTIONS = [
   'control-port',
 ] as const;
 
-/** A whole demo moved to free ports for a test: option i at base + 100 i (a cluster takes N..N+2 and N+10). */
+/**
+ * A whole demo moved to free ports for a test: option i at base + 100 i (a cluster takes N..N+2 and
+ * N+10). Tests pass a base from 10,000 to 14,000: below both the kernel's ephemeral ports and the
+ * range freePort() hands out (harness/stack/ports.ts).
+ */
 export function demoPortsAt(base: number): { args: string[]; port: (option: (typeof PORT_OPTIONS)[number]) => number } {
   const port = (option: (typeof PORT_OPTIONS)[number]) => base + PORT_OPTIONS.indexOf(option) * 100;
   return { args: PORT_OPTIONS.flatMap((option) => [`--${option}`, String(port(option))]), port };
