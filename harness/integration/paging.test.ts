@@ -138,7 +138,11 @@ describe('one page per cause on a live stack', () => {
   }, 60_000);
 
   it('the Watchdog heartbeat reaches the receiver through Prometheus and Alertmanager', async () => {
-    await waitFor('a heartbeat', () => observed.receiver.heartbeat.count > 0, { timeoutMs: 30_000, intervalMs: 250 });
+    await waitFor('a heartbeat', () => observed.receiver.heartbeat.count > 0, { timeoutMs: 30_000, intervalMs: 250 }).catch(
+      (err: Error) => {
+        throw new Error(`${err.message}; notifications so far: ${notificationLog()}`);
+      },
+    );
     expect(observed.receiver.notifications.some((n) => n.alerts.some((a) => a.labels.alertname === 'Watchdog'))).toBe(false);
     expect(observed.receiver.heartbeat.lastAt).not.toBeNull();
   });
@@ -148,9 +152,16 @@ describe('one page per cause on a live stack', () => {
   it.each(FAULTS)(
     '$cause pages exactly once, with $page',
     async (fault) => {
-      await waitFor('a healthy start (nothing critical firing)', async () => (await firingCritical()).length === 0, {
-        timeoutMs: 60_000,
-        intervalMs: 500,
+      let critical: string[] = [];
+      await waitFor(
+        'a healthy start (nothing critical firing)',
+        async () => {
+          critical = await firingCritical();
+          return critical.length === 0;
+        },
+        { timeoutMs: 60_000, intervalMs: 500 },
+      ).catch((err: Error) => {
+        throw new Error(`${err.message}; still pending or firing: ${critical.join(', ')}; notifications so far: ${notificationLog()}`);
       });
       const from = observed.receiver.notifications.length;
       await fault.inject();

@@ -19,11 +19,21 @@ export async function createEvent(
   event: CreateEventRequest,
   timeoutMs = 10_000,
 ): Promise<CreateResult> {
+  const first = await postEvent(publisher, event, timeoutMs);
+  // A pooled socket the publisher closed as idle just as it was reused: the request never reached
+  // it (Node's documented keep-alive race). Sent again once; the event id makes a repeat harmless.
+  return first.retryable ? (await postEvent(publisher, event, timeoutMs)).result : first.result;
+}
+
+type Attempt = { result: CreateResult; retryable?: boolean };
+
+async function postEvent(publisher: string | PublisherEndpoint, event: CreateEventRequest, timeoutMs: number): Promise<Attempt> {
   const { url, apiToken } = typeof publisher === 'string' ? { url: publisher, apiToken: undefined } : publisher;
   const body = JSON.stringify(event);
   const headers: http.OutgoingHttpHeaders = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
   if (apiToken) headers.authorization = `Bearer ${apiToken}`;
-  return await new Promise<CreateResult>((resolve) => {
+  return await new Promise<Attempt>((done) => {
+    const resolve = (result: CreateResult) => done({ result });
     const req = http.request(`${url}/events`, { method: 'POST', agent, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
@@ -42,11 +52,12 @@ export async function createEvent(
     req.on('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(deadline);
       // Refused: the request never reached the publisher. Any other connection error leaves it unknown.
-      resolve({
+      const result: CreateResult = {
         ok: false,
         id: event.id,
         errorKind: err.code === 'CLIENT_TIMEOUT' ? 'timeout' : err.code === 'ECONNREFUSED' ? 'refused' : 'connection',
-      });
+      };
+      done(req.reusedSocket && err.code === 'ECONNRESET' ? { result, retryable: true } : { result });
     });
     req.end(body);
   });
