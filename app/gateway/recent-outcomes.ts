@@ -1,6 +1,7 @@
 // The gateway's answer to "what became of event X?" (GET /admin/events/:id, npm run trace): the last
 // answers it gave, by event id, in memory and bounded. Logs say the same, but a log is not a lookup.
 // The request path pays one Map insert of one small record, decided by a pure function (nextRecord).
+import { recentMap } from '../storage/recent-map.ts';
 import { subjectFor } from '../events/envelope.ts';
 import type { Outcome, WebhookResult } from './webhook-result.ts';
 
@@ -89,16 +90,10 @@ export type RecentOutcomes = {
   readonly capacity: number;
 };
 
-/** Oldest out first: a Map keeps insertion order, and a record written again moves to the end. */
 export function createRecentOutcomes(capacity = DEFAULT_RECENT_OUTCOMES): RecentOutcomes {
-  const records = new Map<string, RecentOutcome>();
+  const records = recentMap<RecentOutcome>(capacity);
   return {
-    record(key, at, answer, result) {
-      const previous = records.get(key);
-      if (previous) records.delete(key);
-      records.set(key, nextRecord(previous, at, answer, result));
-      if (records.size > capacity) records.delete(records.keys().next().value!);
-    },
+    record: (key, at, answer, result) => records.set(key, nextRecord(records.get(key), at, answer, result)),
     get: (key) => records.get(key),
     get size() {
       return records.size;

@@ -1,6 +1,7 @@
 // The publisher's answer to "what became of event X?" (GET /admin/events/:id, npm run trace). A
 // delivered event leaves the outbox, so its fate would otherwise be only a log line: the last
 // outcomes are kept here, by event id, in memory and bounded, and combined with the dead-letter table.
+import { recentMap } from '../storage/recent-map.ts';
 import type { DeadLetterRow, OutboxRow } from './outbox-row.ts';
 import type { Settlement } from './settle.ts';
 import { TRANSPORT_PATHS, type TransportMode, type TransportPath } from './transport.ts';
@@ -98,15 +99,10 @@ export type RecentOutcomes = {
   readonly size: number;
 };
 
-/** Oldest out first: a Map keeps insertion order, and an id written again moves to the end. */
 export function createRecentOutcomes(capacity = DEFAULT_RECENT_OUTCOMES): RecentOutcomes {
-  const outcomes = new Map<string, PublisherOutcome>();
+  const outcomes = recentMap<PublisherOutcome>(capacity);
   return {
-    record(id, outcome) {
-      outcomes.delete(id);
-      outcomes.set(id, outcome);
-      if (outcomes.size > capacity) outcomes.delete(outcomes.keys().next().value!);
-    },
+    record: (id, outcome) => outcomes.set(id, outcome),
     get: (id) => outcomes.get(id),
     get size() {
       return outcomes.size;

@@ -1,5 +1,6 @@
 // The console's SLO judgements as tables; console-layout.test.ts and dashboards-e2e.test.ts see them drawn.
 import { describe, expect, it } from 'vitest';
+import { coverageLabel } from '../../slo/coverage.ts';
 import { AT_RISK_BUDGET } from '../../slo/report/assess.ts';
 import { coverageText, sloRow, thresholdColor } from './page/slo-status.js';
 
@@ -35,5 +36,9 @@ describe('console SLO status', () => {
     [240, '4 min of 30 d'],
     [5400, '1.5 h of 30 d'],
     [9e9, '30 d of 30 d'],
-  ])('coverage %s s reads "%s"', (seconds, text) => expect(coverageText(seconds, 2_592_000)).toBe(text));
+  ])('coverage %s s reads "%s", as the burn report writes it', (seconds, text) => {
+    expect(coverageText(seconds, 2_592_000)).toBe(text);
+    // The browser cannot import slo/coverage.ts: the two copies are held together here.
+    expect(coverageLabel(seconds, 2_592_000)).toBe(text);
+  });
 });

@@ -78,6 +78,13 @@ function failingGatewayDrill(alert: string, errorRate: number): Drill {
   };
 }
 
+/** NATS back, a moment for the services to reconnect, then the dead letters of the outage replayed. */
+async function restartNatsAndReplay(t: DrillTarget) {
+  await t.start('nats');
+  await new Promise((r) => setTimeout(r, 3000));
+  await replayDeadLetters(t);
+}
+
 export const DRILLS: Drill[] = [
   {
     alert: 'WebhookGatewayDown',
@@ -117,11 +124,7 @@ export const DRILLS: Drill[] = [
     fault: 'stop nats-server',
     mitigation: 'start nats-server, then replay any dead letters',
     inject: (t) => t.kill('nats'),
-    mitigate: async (t) => {
-      await t.start('nats');
-      await new Promise((r) => setTimeout(r, 3000));
-      await replayDeadLetters(t);
-    },
+    mitigate: restartNatsAndReplay,
   },
   {
     alert: 'WebhookSignatureFailures',
@@ -190,11 +193,7 @@ export const DRILLS: Drill[] = [
     fault: 'stop nats-server (gateway and consumers stay up, reconnecting)',
     mitigation: 'start nats-server, then replay any dead letters',
     inject: (t) => t.kill('nats'),
-    mitigate: async (t) => {
-      await t.start('nats');
-      await new Promise((r) => setTimeout(r, 3000));
-      await replayDeadLetters(t);
-    },
+    mitigate: restartNatsAndReplay,
   },
   {
     alert: 'EventConsumerStalled',

@@ -102,11 +102,12 @@ export async function runDrill(
   let mitigated = false;
   const before = await activeAlerts(t);
   // Everything that fires from the fault on, polled in the background until the drill ends.
-  const seen: ActiveAlert[] = [];
+  // Each alert instance once, however many polls saw it.
+  const seen = new Map<string, ActiveAlert>();
   let watching = true;
   const watcher = (async () => {
     while (watching) {
-      seen.push(...(await activeAlerts(t).catch(() => [])));
+      for (const alert of await activeAlerts(t).catch(() => [])) seen.set(alertKey(alert), alert);
       await sleep(2000);
     }
   })();
@@ -133,10 +134,10 @@ export async function runDrill(
   }
   // The drill is over when the demo is as quiet as it found it, not when its one alert resolved.
   const stillFiring = async () => {
-    const caused = new Set(causedAlerts(before, seen).map(alertKey));
+    const caused = new Set(causedAlerts(before, [...seen.values()]).map(alertKey));
     return (await activeAlerts(t)).filter((a) => caused.has(alertKey(a)));
   };
-  const others = causedAlerts(before, seen).filter((a) => a.name !== drill.alert);
+  const others = causedAlerts(before, [...seen.values()]).filter((a) => a.name !== drill.alert);
   if (others.length) print(`   also set off: ${[...new Set(others.map((a) => a.name))].join(', ')}; waiting for them to resolve`);
   result.timeToQuietMs = await until(async () => (await stillFiring()).length === 0, settleTimeoutMs, RESOLVED_HOLD_MS);
   watching = false;
