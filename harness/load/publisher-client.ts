@@ -20,9 +20,18 @@ export async function createEvent(
   timeoutMs = 10_000,
 ): Promise<CreateResult> {
   const first = await postEvent(publisher, event, timeoutMs);
-  // A pooled socket the publisher closed as idle just as it was reused: the request never reached
-  // it (Node's documented keep-alive race). Sent again once; the event id makes a repeat harmless.
-  return first.retryable ? (await postEvent(publisher, event, timeoutMs)).result : first.result;
+  // A pooled socket the publisher closed as idle just as it was reused: the request most likely
+  // never reached it (Node's documented keep-alive race). Sent again once; the event id makes a repeat harmless.
+  return first.retryable ? afterResend(first.result, (await postEvent(publisher, event, timeoutMs)).result) : first.result;
+}
+
+/**
+ * The outcome of a call sent twice. A reset can also mean the publisher took the first try and was
+ * killed before answering, so a definite "no" to the second try (refused, 4xx) no longer says the
+ * event was not created: only an ok is certain, and anything else stays the first try's "unknown".
+ */
+export function afterResend(first: CreateResult, second: CreateResult): CreateResult {
+  return second.ok ? second : first;
 }
 
 type Attempt = { result: CreateResult; retryable?: boolean };
