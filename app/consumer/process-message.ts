@@ -22,6 +22,7 @@ export type ProcessOptions = {
 };
 
 const tracer = trace.getTracer('event-consumer');
+const utf8 = new TextDecoder();
 
 /** Redelivery delay after a failed handler: grows with each attempt, capped at 30 s. */
 export function redeliveryDelayMs(deliveryCount: number): number {
@@ -36,7 +37,7 @@ export function decideBatch(msgs: readonly JsMsg[], options: ProcessOptions): St
   const now = options.now ?? Date.now;
   const consumer = handler.consumer;
   return msgs.map((msg): Step => {
-    const body = new TextDecoder().decode(msg.data);
+    const body = utf8.decode(msg.data);
     let parsed: unknown;
     try {
       parsed = JSON.parse(body);

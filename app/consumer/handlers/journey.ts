@@ -1,4 +1,5 @@
 // Journey stand-in: keeps each match's milestones (matched, check-ins, events attended, ended).
+import { preparedOnce } from '../../storage/sqlite.ts';
 import type { EventHandler } from './handler.ts';
 
 export const journeyHandler: EventHandler = {
@@ -16,18 +17,18 @@ export const journeyHandler: EventHandler = {
       'buddy.event.attended': 'events_attended',
       'buddy.feedback.submitted': 'feedback',
     }[event.type];
-    db.prepare('INSERT INTO journey_milestones (subject_id, updated_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(
+    preparedOnce(db, 'INSERT INTO journey_milestones (subject_id, updated_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(
       subject,
       event.occurredAt,
     );
     if (column) {
       // A counter, not a flag: counting twice is exactly the bug the inbox prevents, and a test can see it.
-      db.prepare(`UPDATE journey_milestones SET ${column} = ${column} + 1, updated_at = ? WHERE subject_id = ?`).run(
+      preparedOnce(db, `UPDATE journey_milestones SET ${column} = ${column} + 1, updated_at = ? WHERE subject_id = ?`).run(
         event.occurredAt,
         subject,
       );
     } else if (event.type === 'buddy.match.ended') {
-      db.prepare('UPDATE journey_milestones SET ended_reason = ?, updated_at = ? WHERE subject_id = ?').run(
+      preparedOnce(db, 'UPDATE journey_milestones SET ended_reason = ?, updated_at = ? WHERE subject_id = ?').run(
         String(data.reason),
         event.occurredAt,
         subject,

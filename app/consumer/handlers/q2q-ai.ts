@@ -1,5 +1,6 @@
 // Q2Q AI stand-in: turns qualitative input (feedback comments, check-in notes) into a sentiment
 // score that the real engine would feed into outcome models.
+import { preparedOnce } from '../../storage/sqlite.ts';
 import type { EventHandler } from './handler.ts';
 
 const POSITIVE = ['great', 'good', 'helpful', 'happy', 'progress', 'confident', 'enjoyed', 'thanks'];
@@ -27,6 +28,6 @@ export const q2qAiHandler: EventHandler = {
     const score =
       event.type === 'buddy.feedback.submitted' ? (sentimentScore(text) + ((data.rating as number) - 3) / 2) / 2 : sentimentScore(text);
     const subject = String(data.matchId ?? data.participantId ?? event.id);
-    db.prepare('INSERT OR REPLACE INTO q2q_insights VALUES (?, ?, ?, ?, ?)').run(event.id, event.type, subject, score, text.length);
+    preparedOnce(db, 'INSERT OR REPLACE INTO q2q_insights VALUES (?, ?, ?, ?, ?)').run(event.id, event.type, subject, score, text.length);
   },
 };

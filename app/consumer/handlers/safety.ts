@@ -1,4 +1,5 @@
 // Safety moderation stand-in: flags free text that contains a configured word for human review.
+import { preparedOnce } from '../../storage/sqlite.ts';
 import type { EventHandler } from './handler.ts';
 
 export function flaggedWords(text: string, words: readonly string[]): string[] {
@@ -17,7 +18,7 @@ export function createSafetyHandler(words: readonly string[]): EventHandler {
       const text = [data.comment, data.notes].filter((t): t is string => typeof t === 'string').join(' ');
       const hits = flaggedWords(text, words);
       if (hits.length === 0) return;
-      db.prepare('INSERT OR REPLACE INTO safety_flags VALUES (?, ?, ?, ?, ?)').run(
+      preparedOnce(db, 'INSERT OR REPLACE INTO safety_flags VALUES (?, ?, ?, ?, ?)').run(
         event.id,
         event.type,
         (data.matchId as string) ?? null,
