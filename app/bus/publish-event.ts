@@ -1,10 +1,11 @@
 // Publishing an event to the JetStream stream and waiting for the PubAck, with the event id as
 // msgID so JetStream drops a repeat within its duplicate window. Shared by the gateway (webhook
 // path) and the publisher's direct NATS transport.
-import { JetStreamApiError, type JetStreamClient } from '@nats-io/jetstream';
-import { errors, headers as natsHeaders } from '@nats-io/transport-node';
+import { PubHeaders } from '@nats-io/jetstream';
+import { headers as natsHeaders } from '@nats-io/transport-node';
 import { subjectFor } from '../events/envelope.ts';
 import type { BusConnection } from './connection.ts';
+import type { JetStreamPublisher } from './jetstream-publisher.ts';
 
 export const BUS_FAILURE_REASONS = ['disconnected', 'timeout', 'no_responders', 'api_error', 'unknown'] as const;
 export type BusFailureReason = (typeof BUS_FAILURE_REASONS)[number];
@@ -18,22 +19,12 @@ export class BusPublishError extends Error {
   }
 }
 
-export function classifyBusError(err: unknown): BusFailureReason {
-  if (err instanceof errors.TimeoutError) return 'timeout';
-  // JetStreamNotEnabled (no responder on the stream subject) is not exported, so match its name.
-  if (err instanceof Error && err.name === 'JetStreamNotEnabled') return 'no_responders';
-  if (err instanceof errors.RequestError && err.isNoResponders()) return 'no_responders';
-  if (err instanceof errors.ClosedConnectionError || err instanceof errors.DrainingConnectionError) return 'disconnected';
-  if (err instanceof JetStreamApiError) return 'api_error';
-  return 'unknown';
-}
-
 export type EventMeta = { id: string; type: string; version: number };
 export type PublishResult = { duplicate: boolean; sequence: number };
 
 export async function publishEvent(
   bus: BusConnection,
-  js: JetStreamClient,
+  publisher: JetStreamPublisher,
   target: { stream: string; subjectPrefix: string },
   event: EventMeta,
   body: Uint8Array | string,
@@ -46,14 +37,8 @@ export async function publishEvent(
   h.set('event-type', event.type);
   h.set('event-version', String(event.version));
   h.set('content-type', 'application/json');
-  try {
-    const ack = await js.publish(subjectFor(target.subjectPrefix, event), body, {
-      msgID: event.id,
-      headers: h,
-      expect: { streamName: target.stream },
-    });
-    return { duplicate: ack.duplicate, sequence: ack.seq };
-  } catch (err) {
-    throw new BusPublishError(classifyBusError(err), (err as Error).message, { cause: err });
-  }
+  // What js.publish sets for msgID and expect.streamName: the dedup key, and a refusal if another stream holds the subject.
+  h.set(PubHeaders.MsgIdHdr, event.id);
+  h.set(PubHeaders.ExpectedStreamHdr, target.stream);
+  return await publisher.publish(subjectFor(target.subjectPrefix, event), body, h);
 }

@@ -40,6 +40,13 @@ describe('admission before the body is read', () => {
     ],
     ['no content type is 415', good({ 'content-type': undefined }), unsigned, { kind: 'reject', problem: { status: 415 } }],
     [
+      'a compressed body is 415: the signature covers the bytes as sent',
+      good({ 'content-encoding': 'gzip' }),
+      signed,
+      { kind: 'reject', outcome: 'invalid', problem: { status: 415, reason: 'unsupported_media_type' } },
+    ],
+    ['identity coding is no coding', good({ 'content-encoding': 'identity' }), signed, { kind: 'admitted' }],
+    [
       'a declared body over the limit is 413, and the connection closes',
       good({ 'content-length': '30721' }),
       signed,

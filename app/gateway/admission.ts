@@ -49,6 +49,17 @@ export function admitRequest(headers: RequestHeaders, nowMs: number, policy: Adm
       detail: 'Send Content-Type: application/json.',
     });
   }
+  // The signature covers the bytes as sent: a compressed body would have to be inflated before the
+  // HMAC, so it is refused before it is read (RFC 9110: 415 for an unsupported content coding).
+  const coding = (header(headers, 'content-encoding') ?? 'identity').trim().toLowerCase();
+  if (coding !== 'identity') {
+    return reject('invalid', {
+      status: 415,
+      title: 'Unsupported media type',
+      reason: 'unsupported_media_type',
+      detail: `Content-Encoding ${coding} is not accepted: send the body uncompressed.`,
+    });
+  }
   if (length !== undefined && length > policy.maxBodyBytes) {
     return reject('invalid', payloadTooLarge(policy.maxBodyBytes));
   }

@@ -10,6 +10,7 @@ import { createInMemoryBusWriter, type InProcessGateway, startInProcessGateway }
 import { openRaw, postHead } from '../../harness/stack/raw-http.ts';
 import { type Sample, scrape, sumOf } from '../../harness/stack/scrape.ts';
 import { parseSecrets, signatureHeaders } from '../signature/standard-webhooks.ts';
+import { HTTP_SERVER_DURATION_METRIC } from '../telemetry/metric-catalog.ts';
 import { startTelemetry, stopTelemetry } from '../telemetry/sdk.ts';
 
 const secret = `whsec_${randomBytes(32).toString('base64')}`;
@@ -453,5 +454,56 @@ describe('drill faults and admin errors', () => {
     expect(
       gateway.logLines.slice(logsBefore).filter((l) => l.reason === 'malformed_json' && l.msg === 'admin request rejected'),
     ).toHaveLength(1);
+  });
+});
+
+// POST to the endpoint is served without Express (app/http/plain-route.ts); the rest stays Express.
+describe('the webhook route, served outside Express, as Express routed it', () => {
+  it('accepts a query string, a trailing slash and another case, and names the request path as instance', async () => {
+    const body = JSON.stringify(buddyEnvelope(1));
+    const { id } = JSON.parse(body) as { id: string };
+    for (const suffix of ['?source=test', '/']) {
+      const res = await fetch(`${gateway.webhookUrl}${suffix}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-forwarded-for': `route-${suffix}`,
+          ...signatureHeaders(keys, id, Math.floor(Date.now() / 1000), body),
+        },
+        body,
+      });
+      expect(res.status, suffix).toBe(202);
+      expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    }
+    const upper = await fetch(`${gateway.url}${gateway.config.endpoint.toUpperCase()}?x=1`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'x',
+    });
+    expect(upper.status).toBe(415);
+    expect(upper.headers.get('content-type')).toBe('application/problem+json; charset=utf-8');
+    expect(await upper.json()).toMatchObject({
+      reason: 'unsupported_media_type',
+      instance: `${gateway.config.endpoint.toUpperCase()}?x=1`,
+    });
+  });
+
+  it('leaves other methods on the endpoint to Express: 405 with Allow', async () => {
+    const res = await fetch(gateway.webhookUrl, { method: 'PUT', body: '{}' });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('POST');
+    expect(await res.json()).toMatchObject({ reason: 'method_not_allowed', instance: gateway.config.endpoint });
+  });
+
+  it('records http.server.request.duration under the endpoint as http.route', async () => {
+    const count = async () =>
+      sumOf(await scrape(gateway.url), `${HTTP_SERVER_DURATION_METRIC}_count`, {
+        http_route: gateway.config.endpoint,
+        http_request_method: 'POST',
+        http_response_status_code: '415',
+      });
+    const before = await count();
+    await post('{}', { contentType: 'text/plain' });
+    await expect.poll(count).toBe(before + 1);
   });
 });

@@ -1,17 +1,21 @@
 // The CSR Platform webhook gateway: validate, verify, publish to JetStream, and only then answer 202.
 // What to answer is decided by pure steps (accept-webhook.ts); this file holds the edges: reading
 // the body, the rate limiter's state, publishing, and respond(), which writes every answer.
-import express, { type Request, type Response } from 'express';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import express from 'express';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { requireAdminToken } from '../http/admin-token.ts';
 import { problemErrorHandler } from '../http/problem-error-handler.ts';
-import { inRequestContext, requestTelemetry } from '../http/request-telemetry.ts';
+import { withPlainRoute } from '../http/plain-route.ts';
 import { sendProblem } from '../http/problem-details.ts';
+import { type BodyError, readBody } from '../http/read-body.ts';
+import { inRequestContext, requestTelemetry, routeTelemetry } from '../http/request-telemetry.ts';
+import { sendJson } from '../http/send-json.ts';
 import { type CheckedSignatureHeaders, SIGNATURE_HEADERS } from '../signature/standard-webhooks.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { serveMetrics } from '../telemetry/sdk.ts';
 import { authenticateBody, readEvent, unreadableBody } from './accept-webhook.ts';
-import { admitRequest } from './admission.ts';
+import { admitRequest, header } from './admission.ts';
 import { configWarnings, type GatewayConfig } from './config.ts';
 import type { EventBusWriter } from './event-bus-writer.ts';
 import { createFaultSwitch } from './fault-switch.ts';
@@ -34,19 +38,19 @@ export type GatewayDeps = {
   recentOutcomes?: RecentOutcomes;
 };
 
-const NO_BODY = Buffer.alloc(0);
-
 /** What every answer is counted and logged by. */
 type Answered = { outcome: Outcome; status: number; reason?: string; log?: Record<string, unknown> };
 
-/** Builds the gateway; logs once each setting that weakens it on purpose (configWarnings). */
-export function createApp(deps: GatewayDeps) {
+/**
+ * Builds the gateway; logs once each setting that weakens it on purpose (configWarnings). The webhook
+ * route is served with node:http (plain-route.ts says why), everything else by Express.
+ */
+export function createApp(deps: GatewayDeps): RequestListener {
   const { config, busWriter, logger } = deps;
   const metrics = deps.metrics ?? createGatewayMetrics();
   const now = deps.now ?? Date.now;
   const { perMinute, maxClients } = config.rateLimit;
   const limiter = config.rateLimit.enabled ? createClientRateLimiter({ perMinute, maxClients, now }) : undefined;
-  const readRawBody = express.raw({ type: () => true, limit: config.maxBodyBytes });
   const { enabled: signatureRequired, toleranceSeconds, keys } = config.signature;
   const policy = { signatureRequired, toleranceSeconds, keys, maxBodyBytes: config.maxBodyBytes };
   // Faults can only be switched on through /admin, which exists only with a token; so does the
@@ -73,31 +77,35 @@ export function createApp(deps: GatewayDeps) {
   app.disable('etag');
   app.use(requestTelemetry());
 
+  const webhookTelemetry = routeTelemetry(config.endpoint);
   // acceptWebhook's steps with the edges between them: the body is read only once the headers pass,
   // and a rate-limit token is taken only once the body is authenticated (junk never spends a real
   // sender's tokens, issue 17) and before any JSON is parsed (a sender over its limit costs no parse).
-  app.post(config.endpoint, (req, res) => {
+  function receiveWebhook(req: IncomingMessage, res: ServerResponse): void {
     const startedAt = performance.now();
-    const admitted = admitRequest(req.headers, now(), policy);
-    if (admitted.kind === 'reject') return respond(res, startedAt, admitted);
-    readRawBody(req, res, (err?: unknown) => {
-      if (err) return respond(res, startedAt, unreadableBody(err as Error & { type?: string }, config.maxBodyBytes));
-      inRequestContext(res, () => afterBody(req, admitted.signature)).then(
-        (result) => respond(res, startedAt, result),
-        (error: unknown) => {
-          if (!res.headersSent) respond(res, startedAt, internalError(error));
-        },
-      );
-    });
-  });
+    const failed = (error: unknown) => {
+      if (!res.headersSent) respond(res, startedAt, internalError(error));
+    };
+    try {
+      const admitted = admitRequest(req.headers, now(), policy);
+      if (admitted.kind === 'reject') respond(res, startedAt, admitted);
+      else
+        readBody(req, config.maxBodyBytes).then(
+          (body) =>
+            inRequestContext(res, () => afterBody(req, body, admitted.signature)).then((result) => respond(res, startedAt, result), failed),
+          (err: BodyError) => respond(res, startedAt, unreadableBody(err, config.maxBodyBytes)),
+        );
+    } catch (error) {
+      failed(error);
+    }
+  }
 
-  async function afterBody(req: Request, signature: CheckedSignatureHeaders | null): Promise<WebhookResult> {
-    const body: Buffer = Buffer.isBuffer(req.body) ? req.body : NO_BODY;
+  async function afterBody(req: IncomingMessage, body: Buffer, signature: CheckedSignatureHeaders | null): Promise<WebhookResult> {
     const refused = authenticateBody(signature, body, policy);
     if (refused) return refused;
-    const decision = limiter?.take(clientKey(req.socket.remoteAddress, req.get('x-forwarded-for'), config.trustProxy));
+    const decision = limiter?.take(clientKey(req.socket.remoteAddress, header(req.headers, 'x-forwarded-for'), config.trustProxy));
     if (decision && !decision.allowed) return tooManyRequests(decision.retryAfterSeconds, perMinute);
-    const accepted = readEvent(body, req.get(SIGNATURE_HEADERS.id));
+    const accepted = readEvent(body, header(req.headers, SIGNATURE_HEADERS.id));
     if (accepted.kind === 'reject') return accepted;
     const { event } = accepted;
     metrics.eventLag.record(Math.max(0, (now() - Date.parse(event.occurredAt)) / 1000), { event_type: event.type });
@@ -112,11 +120,11 @@ export function createApp(deps: GatewayDeps) {
   }
 
   /** The one place that answers a webhook: the response, the metrics and the log line, all from the result's reason. */
-  function respond(res: Response, startedAt: number, result: WebhookResult): void {
+  function respond(res: ServerResponse, startedAt: number, result: WebhookResult): void {
     const answered = answer(res, result);
     const { outcome, status, reason, log } = answered;
     if (recent) {
-      const key = recordKey(result.event?.id, res.req.get(SIGNATURE_HEADERS.id));
+      const key = recordKey(result.event?.id, header(res.req.headers, SIGNATURE_HEADERS.id));
       if (key !== undefined) recent.record(key, now(), answered, result);
     }
     const eventType = result.event?.type ?? 'unknown';
@@ -133,9 +141,9 @@ export function createApp(deps: GatewayDeps) {
   }
 
   /** Writes the response and counts what only some results have; returns what the common metric and log line need. */
-  function answer(res: Response, result: WebhookResult): Answered {
+  function answer(res: ServerResponse, result: WebhookResult): Answered {
     if (result.kind === 'published') {
-      res.status(202).json({ id: result.event.id, status: 'accepted', duplicate: result.duplicate, sequence: result.sequence });
+      sendJson(res, 202, { id: result.event.id, status: 'accepted', duplicate: result.duplicate, sequence: result.sequence });
       return { outcome: result.duplicate ? 'duplicate' : 'accepted', status: 202 };
     }
     if (result.signatureFailure) metrics.signatureFailures.add(1, { reason: result.signatureFailure });
@@ -204,5 +212,6 @@ export function createApp(deps: GatewayDeps) {
     logger.warn({ reason, status }, 'admin request rejected');
   }
 
-  return app;
+  const handle = (req: IncomingMessage, res: ServerResponse) => webhookTelemetry(req, res, () => receiveWebhook(req, res));
+  return withPlainRoute({ method: 'POST', path: config.endpoint, handle }, app);
 }

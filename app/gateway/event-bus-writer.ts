@@ -1,8 +1,9 @@
 // The gateway's bus writer: writes accepted events to JetStream and waits for the PubAck, on which the
 // gateway's 202 depends. (Not to be confused with the publisher, the upstream service that sends webhooks.)
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { jetstreamManager } from '@nats-io/jetstream';
 import type { BusConnection } from '../bus/connection.ts';
 import { verifyEventStream, type StreamExpectation } from '../bus/event-stream.ts';
+import { jetStreamPublisher } from '../bus/jetstream-publisher.ts';
 import { publishEvent, type PublishResult } from '../bus/publish-event.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { oneWritePerLoopTurn } from '../bus/one-write-per-loop-turn.ts';
@@ -23,13 +24,13 @@ export function createEventBusWriter(
     expect?: Pick<StreamExpectation, 'duplicateWindowSeconds' | 'replicas'>;
   },
 ): EventBusWriter {
-  const js = jetstream(bus.nc, { timeout: options.timeoutMs });
+  const publisher = jetStreamPublisher(bus.nc, { timeoutMs: options.timeoutMs });
   const target = { stream: options.stream, subjectPrefix: options.subjectPrefix };
   const batched = oneWritePerLoopTurn();
   return {
     // event-path says which way the event came, for whoever reads the stream during a migration.
     publish: (event, body, traceHeaders) =>
-      batched(() => publishEvent(bus, js, target, event, body, { ...traceHeaders, 'event-path': 'webhook' })),
+      batched(() => publishEvent(bus, publisher, target, event, body, { ...traceHeaders, 'event-path': 'webhook' })),
     async streamHealth() {
       if (!bus.isConnected()) return { ok: false, detail: 'not connected to NATS' };
       try {

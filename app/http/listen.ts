@@ -1,6 +1,5 @@
 // Listening and graceful shutdown shared by every service's main.ts.
-import { createServer, type Server } from 'node:http';
-import type { Express } from 'express';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { Logger } from '../telemetry/logger.ts';
 import { stopTelemetry } from '../telemetry/sdk.ts';
 
@@ -19,7 +18,8 @@ export type ServerLimits = {
   maxConnections: number;
 };
 
-export async function listen(app: Express, host: string, port: number, limits?: ServerLimits): Promise<Server> {
+/** `app`: an Express app, or a plain handler in front of one (plain-route.ts). */
+export async function listen(app: RequestListener, host: string, port: number, limits?: ServerLimits): Promise<Server> {
   // Node checks these timeouts on an interval (30 s by default), which would let a slow request
   // overstay its timeout by up to that much: check often enough to keep the overstay small.
   const server = limits

@@ -99,6 +99,60 @@ describe('the admin API', () => {
   });
 });
 
+// POST /events is served without Express (app/http/plain-route.ts): the answers express.json() gave.
+describe('POST /events answers', () => {
+  const send = (body: string, headers: Record<string, string> = {}, query = '') =>
+    fetch(`${publisher.url}/events${query}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiToken}`, 'content-type': 'application/json', ...headers },
+      body,
+    });
+  const cases: { name: string; body: string; headers?: Record<string, string>; status: number; answer: Record<string, unknown> }[] = [
+    {
+      name: 'malformed JSON, described by size and position',
+      body: '{"type": PERSONAL',
+      status: 400,
+      answer: { reason: 'malformed_json', detail: 'The body (17 bytes) is not valid JSON: it stops being JSON at character 9.' },
+    },
+    {
+      name: 'no JSON content type',
+      body: '{}',
+      headers: { 'content-type': 'text/plain' },
+      status: 415,
+      answer: { reason: 'unsupported_media_type' },
+    },
+    {
+      name: 'a body over 256 kB',
+      body: JSON.stringify({ data: 'x'.repeat(256 * 1024) }),
+      status: 413,
+      answer: { reason: 'payload_too_large' },
+    },
+    { name: 'an empty body, read as {}', body: '', status: 422, answer: { reason: 'schema_invalid' } },
+    {
+      name: 'a field the API does not know',
+      body: JSON.stringify({ ...buddyEvent(9), extra: 1 }),
+      status: 422,
+      answer: { reason: 'schema_invalid' },
+    },
+  ];
+  it.each(cases)('$name: $status', async ({ body, headers, status, answer }) => {
+    const before = sumOf(await scrape(publisher.url), 'webhook_publisher_requests_rejected_total', { reason: answer.reason as string });
+    const res = await send(body, headers, '?from=test');
+    expect(res.status).toBe(status);
+    expect(res.headers.get('content-type')).toBe(`${PROBLEM_CONTENT_TYPE}; charset=utf-8`);
+    expect(await res.json()).toMatchObject({ status, ...answer, instance: '/events?from=test' });
+    const after = sumOf(await scrape(publisher.url), 'webhook_publisher_requests_rejected_total', { reason: answer.reason as string });
+    expect(after - before).toBe(1);
+  });
+
+  it('queues an event sent to /events with a query string', async () => {
+    const res = await send(JSON.stringify(buddyEvent(10)), {}, '?from=test');
+    expect(res.status).toBe(202);
+    expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(await res.json()).toMatchObject({ status: 'queued', duplicate: false });
+  });
+});
+
 describe('transport mode and path in the metrics', () => {
   it('labels a mode `mode` and a path `path`, on every publisher metric and in /health', async () => {
     const samples = (await scrape(publisher.url)).filter((s) => s.name.startsWith('webhook_publisher_'));

@@ -1,17 +1,21 @@
 // The Buddy System publisher API: events are created here, written to the outbox, and acknowledged
 // only once they are on disk. Delivery happens in the background (delivery-loop.ts).
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { requireAdminToken, requireBearerToken } from '../http/admin-token.ts';
 import { type BodyReadError, describeBodyError } from '../http/body-errors.ts';
+import { pathOf, withPlainRoute } from '../http/plain-route.ts';
 import { sendProblem } from '../http/problem-details.ts';
+import { readJsonBody } from '../http/read-body.ts';
+import { sendJson } from '../http/send-json.ts';
 import { counter } from '../telemetry/instruments.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { METRICS } from '../telemetry/metric-catalog.ts';
 import { serveMetrics } from '../telemetry/sdk.ts';
 import { DatabaseFileError } from '../storage/sqlite.ts';
 import { EventValidationError, type WebhookPublisher } from './publisher.ts';
-import { requestTelemetry, resumeRequestContext } from '../http/request-telemetry.ts';
+import { inRequestContext, requestTelemetry, routeTelemetry } from '../http/request-telemetry.ts';
 import { zodIssuesToErrors } from '../validation/zod-issues.ts';
 
 export type PublisherDeps = {
@@ -46,7 +50,10 @@ const createEventRequest = z.strictObject({
   metadata: z.record(z.string(), z.unknown()).optional(),
 });
 
-export function createApp(deps: PublisherDeps) {
+const EVENT_BODY_LIMIT_BYTES = 256 * 1024;
+
+/** The publisher's API: POST /events is served with node:http (plain-route.ts says why), the rest by Express. */
+export function createApp(deps: PublisherDeps): RequestListener {
   const { publisher, logger } = deps;
   const app = express();
   app.disable('x-powered-by');
@@ -56,17 +63,17 @@ export function createApp(deps: PublisherDeps) {
   // From zero, so the first rejection of each kind counts in rate().
   for (const reason of PUBLISHER_REJECTION_REASONS) rejections.add(0, { reason });
   const rejected = (reason: string) => rejections.add(1, { reason });
-  const unauthorized = (reason: string, req: Request) => {
+  const unauthorized = (reason: string, req: IncomingMessage) => {
     rejected(reason);
-    logger.warn({ reason, method: req.method, path: req.path }, 'request rejected');
+    logger.warn({ reason, method: req.method, path: pathOf(req) }, 'request rejected');
   };
   // Checked before the body is read: an unauthenticated caller costs no parsing.
   const apiGuard = deps.apiToken
     ? requireBearerToken(deps.apiToken, { title: 'API token required', reason: 'api_unauthorized', onReject: unauthorized })
-    : (_req: Request, _res: Response, next: NextFunction) => next();
+    : (_req: IncomingMessage, _res: ServerResponse, next: () => void) => next();
 
-  app.post('/events', apiGuard, express.json({ limit: '256kb' }), resumeRequestContext, async (req, res) => {
-    if (req.body === undefined) {
+  async function createEvent(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+    if (body === undefined) {
       rejected('unsupported_media_type');
       logger.warn({ reason: 'unsupported_media_type' }, 'event rejected');
       return sendProblem(res, {
@@ -76,19 +83,20 @@ export function createApp(deps: PublisherDeps) {
         detail: 'Send Content-Type: application/json.',
       });
     }
-    const request = createEventRequest.safeParse(req.body);
+    const request = createEventRequest.safeParse(body);
     if (!request.success) {
       const errors = zodIssuesToErrors(request.error.issues);
       rejected('schema_invalid');
       logger.warn({ reason: 'schema_invalid', errors }, 'event rejected');
       return sendProblem(res, { status: 422, title: 'Invalid event', reason: 'schema_invalid', errors });
     }
-    const correlationId = req.get('x-correlation-id');
+    const correlationHeader = req.headers['x-correlation-id'];
+    const correlationId = Array.isArray(correlationHeader) ? correlationHeader[0] : correlationHeader;
     const input = correlationId ? { ...request.data, metadata: { correlationId, ...request.data.metadata } } : request.data;
     try {
       const { id, duplicate } = await publisher.publish(input);
       logger.debug({ event_id: id, event_type: input.type, duplicate }, 'event queued');
-      res.status(202).json({ id, status: 'queued', duplicate });
+      sendJson(res, 202, { id, status: 'queued', duplicate });
     } catch (err) {
       if (err instanceof DatabaseFileError) {
         // Acknowledging would be a lie: the commit went to a file no restart will find.
@@ -104,7 +112,21 @@ export function createApp(deps: PublisherDeps) {
       logger.warn({ reason: err.reason, errors: err.errors }, 'event rejected');
       return sendProblem(res, { status: 422, title: 'Invalid event', reason: err.reason, detail: err.message, errors: err.errors });
     }
-  });
+  }
+
+  const eventsTelemetry = routeTelemetry('/events');
+  const postEvents = (req: IncomingMessage, res: ServerResponse) =>
+    eventsTelemetry(req, res, () =>
+      apiGuard(req, res, () => {
+        const failed = (err: BodyReadError) => {
+          if (!res.headersSent) answerError(err, res);
+        };
+        readJsonBody(req, EVENT_BODY_LIMIT_BYTES).then(
+          (body) => inRequestContext(res, () => createEvent(req, res, body)).catch(failed),
+          failed,
+        );
+      }),
+    );
 
   app.get('/health', async (_req, res) => {
     const health = await publisher.health();
@@ -161,24 +183,27 @@ export function createApp(deps: PublisherDeps) {
   });
 
   // Body-parser failures (malformed JSON, oversized bodies) become problem+json, never a stack trace.
-  app.use((err: BodyReadError, _req: Request, res: Response, _next: NextFunction) => {
+  function answerError(err: BodyReadError, res: ServerResponse): void {
     const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
     const reason =
       err.type === 'entity.too.large'
         ? 'payload_too_large'
         : err.type === 'entity.parse.failed'
           ? 'malformed_json'
-          : status === 500
-            ? 'internal'
-            : 'bad_request';
+          : err.type === 'encoding.unsupported'
+            ? 'unsupported_media_type'
+            : status === 500
+              ? 'internal'
+              : 'bad_request';
     if (status < 500) rejected(reason);
     // A 4xx is logged by its size and error position only: the body is the caller's data.
     const described = status === 500 ? undefined : describeBodyError(err);
     (status === 500 ? logger.error : logger.warn).call(logger, { reason, ...(described ? described.log : { err }) }, 'request failed');
     sendProblem(res, { status, title: status === 500 ? 'Internal error' : 'Bad request', reason, detail: described?.detail });
-  });
+  }
+  app.use((err: BodyReadError, _req: Request, res: Response, _next: NextFunction) => answerError(err, res));
 
-  return app;
+  return withPlainRoute({ method: 'POST', path: '/events', handle: postEvents }, app);
 }
 
 function summarizeDeadLetter(row: {

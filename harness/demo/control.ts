@@ -6,7 +6,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
-import { PROBLEM_CONTENT_TYPE, problemType, type Problem } from '../../app/http/problem-details.ts';
+import { type Problem, sendProblem } from '../../app/http/problem-details.ts';
+import { readBody } from '../../app/http/read-body.ts';
 import { zodIssuesToErrors } from '../../app/validation/zod-issues.ts';
 import { renderTrace, whereIs } from '../trace/render.ts';
 import { type TraceSources, traceEvent } from '../trace/trace.ts';
@@ -157,30 +158,6 @@ export function parseStartRequest(
   return { ok: true, env };
 }
 
-function sendProblem(res: ServerResponse, instance: string | undefined, problem: Problem, headers: Record<string, string> = {}) {
-  const { status, title, reason, ...rest } = problem;
-  res
-    .writeHead(status, { 'content-type': PROBLEM_CONTENT_TYPE, ...headers })
-    .end(JSON.stringify({ type: problemType(reason), title, status, reason, instance, ...rest }));
-}
-
-/** The body, up to `limit` bytes; undefined once it is larger (the rest is not read). */
-function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.pause();
-        resolve(undefined);
-      } else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
 export async function startControlServer(options: {
   port: number;
   token: string;
@@ -202,7 +179,7 @@ export async function startControlServer(options: {
       `control API: refused ${req.method} ${JSON.stringify(req.url)} from Host ${JSON.stringify(req.headers.host ?? '')}: ${problem.status} ${problem.reason}`,
     );
     // Answered without reading the rest of the body; the connection is not reused.
-    sendProblem(res, req.url, problem, { connection: 'close', ...headers });
+    sendProblem(res, problem, { connection: 'close', ...headers });
   };
   // Learned from the services' /health once, and kept: a drill may have the service down when asked.
   const files: { outboxPath?: string; inboxPath?: string } = {};
@@ -253,7 +230,13 @@ export async function startControlServer(options: {
         await service.kill();
         return void res.writeHead(204).end();
       }
-      const body = await readBody(req, MAX_CONTROL_BODY_BYTES);
+      const body = await readBody(req, MAX_CONTROL_BODY_BYTES).then(
+        (bytes) => bytes.toString('utf8'),
+        (err: { type?: string }) => {
+          if (err.type === 'entity.too.large') return undefined;
+          throw err;
+        },
+      );
       if (body === undefined)
         return refuse(req, res, {
           status: 413,
@@ -278,7 +261,7 @@ export async function startControlServer(options: {
     } catch (err) {
       log(`control API: ${req.method} ${req.url} failed: ${(err as Error).message}`);
       if (!res.headersSent)
-        sendProblem(res, req.url, { status: 500, title: 'Control action failed', reason: 'internal', detail: (err as Error).message });
+        sendProblem(res, { status: 500, title: 'Control action failed', reason: 'internal', detail: (err as Error).message });
     }
   });
   await new Promise<void>((resolve, reject) => {
