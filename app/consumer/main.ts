@@ -15,6 +15,7 @@ import { createHandlers } from './handlers/index.ts';
 import { openInbox } from './inbox.ts';
 import { createConsumerMetrics } from './metrics.ts';
 import { createSharedCommit } from './shared-commit.ts';
+import { releaseStartUpGarbage } from '../start/release-start-up-garbage.ts';
 
 const config = loadConfigOrExit('consumer', () => parseConsumerConfig(process.env));
 const logger = createLogger('consumer');
@@ -130,6 +131,7 @@ const app = createApp({
   }),
 });
 const server = await listen(app, config.host, config.port);
+releaseStartUpGarbage();
 logger.info({ port: config.port, consumers: handlers.map((h) => h.consumer) }, 'consumers running');
 
 shutdownOnSignals(server, logger, { graceMs: 5000 }, async () => {

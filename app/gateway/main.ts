@@ -9,6 +9,7 @@ import { createLogger } from '../telemetry/logger.ts';
 import { createApp } from './app.ts';
 import { parseGatewayConfig } from './config.ts';
 import { createEventBusWriter } from './event-bus-writer.ts';
+import { releaseStartUpGarbage } from '../start/release-start-up-garbage.ts';
 
 const config = loadConfigOrExit('gateway', () => parseGatewayConfig(process.env));
 const logger = createLogger('gateway');
@@ -46,6 +47,7 @@ const busWriter = createEventBusWriter(bus, {
 
 const app = createApp({ config, busWriter, logger });
 const server = await listen(app, config.host, config.port, config.server);
+releaseStartUpGarbage();
 logger.info({ port: config.port, endpoint: config.endpoint, signature_validation: config.signature.enabled }, 'gateway listening');
 
 shutdownOnSignals(server, logger, { graceMs: config.shutdownGraceMs }, async () => {

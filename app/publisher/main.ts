@@ -12,6 +12,7 @@ import { createWebhookPublisher } from './publisher.ts';
 import { createTransportModeSetting, readTransportModeFile } from './transport.ts';
 import { natsTransport } from './transports/nats.ts';
 import { webhookTransport } from './transports/webhook.ts';
+import { releaseStartUpGarbage } from '../start/release-start-up-garbage.ts';
 
 const config = loadConfigOrExit('publisher', () => parsePublisherConfig(process.env));
 const logger = createLogger('publisher');
@@ -57,6 +58,7 @@ process.on('SIGHUP', () => {
 
 const app = createApp({ publisher, logger, adminToken: config.adminToken, apiToken: config.apiToken });
 const server = await listen(app, config.host, config.port);
+releaseStartUpGarbage();
 logger.info(
   {
     port: config.port,
