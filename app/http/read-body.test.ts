@@ -36,8 +36,20 @@ afterAll(async () => {
 const request = (path: string, head: string, body = '') => `POST ${path} HTTP/1.1\r\nHost: x\r\n${head}\r\n${body}`;
 const chunked = (...chunks: string[]) => `${chunks.map((c) => `${c.length.toString(16)}\r\n${c}\r\n`).join('')}0\r\n\r\n`;
 
+type Case = { send: string; status: number; answer: unknown };
+
+/** Sends the raw request and checks what the test server answered (its status, and what it read or the error). */
+async function expectAnswer({ send, status, answer }: Case) {
+  const conn = await openRaw(url);
+  conn.write(send);
+  const res = await conn.nextResponse(2000);
+  conn.destroy();
+  expect(res.status).toBe(status);
+  expect(JSON.parse(res.body)).toEqual(answer);
+}
+
 describe('readBody', () => {
-  const cases: { name: string; send: string; status: number; answer: unknown }[] = [
+  const cases: (Case & { name: string })[] = [
     { name: 'a declared body', send: request('/', 'Content-Length: 5\r\n', 'hello'), status: 200, answer: { value: 'hello' } },
     {
       name: 'a body of exactly the limit',
@@ -79,14 +91,7 @@ describe('readBody', () => {
       answer: { value: 'ok' },
     },
   ];
-  it.each(cases)('$name: $status', async ({ send, status, answer }) => {
-    const conn = await openRaw(url);
-    conn.write(send);
-    const res = await conn.nextResponse(2000);
-    conn.destroy();
-    expect(res.status).toBe(status);
-    expect(JSON.parse(res.body)).toEqual(answer);
-  });
+  it.each(cases)('$name: $status', expectAnswer);
 
   it('rejects with request.aborted when the client goes away mid-body', async () => {
     const conn = await openRaw(url);
@@ -100,7 +105,7 @@ describe('readBody', () => {
 
 describe('readJsonBody: what express.json() made of a request', () => {
   const json = (head: string, body: string) => request('/json', `${head}Content-Length: ${Buffer.byteLength(body)}\r\n`, body);
-  const cases: { name: string; send: string; status: number; answer: unknown }[] = [
+  const cases: (Case & { name: string })[] = [
     { name: 'an object', send: json('Content-Type: application/json\r\n', '{"a":1}'), status: 200, answer: { value: { a: 1 } } },
     {
       name: 'an array, utf-8 named',
@@ -143,12 +148,5 @@ describe('readJsonBody: what express.json() made of a request', () => {
       answer: { error: { type: 'entity.too.large', length: 28, limit: LIMIT } },
     },
   ];
-  it.each(cases)('$name: $status', async ({ send, status, answer }) => {
-    const conn = await openRaw(url);
-    conn.write(send);
-    const res = await conn.nextResponse(2000);
-    conn.destroy();
-    expect(res.status).toBe(status);
-    expect(JSON.parse(res.body)).toEqual(answer);
-  });
+  it.each(cases)('$name: $status', expectAnswer);
 });

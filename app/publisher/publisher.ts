@@ -17,6 +17,7 @@ import { createRecentOutcomes, type EventStatus, eventStatus, outcomeOfSettlemen
 import { DEFAULT_JITTER, DEFAULT_MAX_RETRY_AFTER_MS, type RetryPolicy } from './retry-policy.ts';
 import type { OutboxCounts, OutboxStore } from './store/outbox-store.ts';
 import type { Transport, TransportMode, TransportPath } from './transport.ts';
+import { newEventId } from '../events/event-id.ts';
 
 /** What an application publishes; the publisher fills in id, occurredAt, source and correlationId when absent. */
 export type EventInput = {
@@ -115,7 +116,7 @@ export function createWebhookPublisher<Tx>(options: WebhookPublisherOptions<Tx>)
 
   function toRow(input: EventInput): { row: NewOutboxRow; event: EventEnvelope } {
     const validation = validateEvent({
-      id: input.id ?? randomUUID(),
+      id: input.id ?? newEventId(),
       type: input.type,
       version: input.version ?? 1,
       occurredAt: input.occurredAt ?? new Date(now()).toISOString(),

@@ -4,7 +4,7 @@
 // The target: every invalid kind costs less than a typical valid request.
 //
 // Called by bench.ts; also runs alone: `node harness/bench/invalid-requests.ts [seconds]`.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,6 +14,7 @@ import { buddyEnvelope } from '../load/event-factory.ts';
 import { startService } from '../stack/service.ts';
 import { closedLoop } from './http-load.ts';
 import { DEFAULT_WEBHOOK_ENDPOINT } from '../../app/gateway/config.ts';
+import { newEventId } from '../../app/events/event-id.ts';
 
 export type RequestKind = 'valid' | 'valid_largest' | 'bad_signature_largest' | 'no_signature_largest' | 'wrong_content_type_largest';
 
@@ -66,7 +67,7 @@ function kinds(secret: string): KindSpec[] {
   // The largest valid event (about 29 KB): what an attacker would send to make each rejection dear.
   const largest = JSON.stringify(costliestEvent('buddy.feedback.submitted', 1));
   const largestId = (JSON.parse(largest) as { id: string }).id;
-  const freshLargest = () => JSON.stringify({ ...(JSON.parse(largest) as object), id: randomUUID() });
+  const freshLargest = () => JSON.stringify({ ...(JSON.parse(largest) as object), id: newEventId() });
   return [
     {
       kind: 'valid',

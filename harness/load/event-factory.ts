@@ -1,6 +1,7 @@
 // Realistic Buddy events for load, chaos and tests: every type in the catalogue, valid by construction.
 import { randomUUID } from 'node:crypto';
 import type { BuddyEventType } from '../../app/events/buddy-events.ts';
+import { newEventId } from '../../app/events/event-id.ts';
 
 export type CreateEventRequest = {
   id: string;
@@ -18,7 +19,8 @@ const COMMENTS = [
 ];
 
 export function buddyEvent(sequence: number, at = new Date()): CreateEventRequest {
-  const id = randomUUID();
+  // As the Buddy System should make them: time-ordered (UUIDv7), which keeps outbox and inbox inserts cheap.
+  const id = newEventId();
   const matchId = randomUUID();
   const iso = at.toISOString();
   const pick = <T>(items: readonly T[]) => items[sequence % items.length]!;
