@@ -56,8 +56,8 @@ function cpuSeconds(pid: number | undefined): number {
 
 /**
  * How long a service sits without load before its idle RSS is read. Start-up grows V8's young
- * generation to its cap (16 MB semi-spaces); V8's memory reducer gives it back after several quiet
- * seconds. Read at 2 s, "idle" counted start-up garbage: about 15 MB more per service.
+ * generation to its cap (16 MB semi-spaces); each service gives it back with one collection 5 s
+ * after it is up (app/start/release-start-up-garbage.ts), which V8 alone often had not done 20 s on.
  */
 const IDLE_SETTLE_MS = 20_000;
 
@@ -410,7 +410,7 @@ ${result.library.publishPerSecond} durable events/s through \`publish()\` (SQLit
 
 ## Memory (RSS)
 
-Idle is after 20 s without load (V8 gives back the young generation start-up grew); peak is the high-water mark after the gateway's throughput run (gateway) or the SQLite ramp and latency runs (publisher, consumer).
+Idle is after 20 s without load (each service gives back the young generation start-up grew, 5 s after it is up); peak is the high-water mark after the gateway's throughput run (gateway) or the SQLite ramp and latency runs (publisher, consumer).
 
 | service | idle | peak |
 | --- | --- | --- |
