@@ -19,6 +19,7 @@ export type ObservedStackOptions = StackOptions & {
   prometheusPort?: number;
   scrapeInterval?: string;
   evaluationInterval?: string;
+  alertResendDelay?: string;
   /** Absolute rule file paths; default: the project's own. */
   ruleFiles?: string[];
   receiverLog?: (line: string) => void;
@@ -50,6 +51,7 @@ export async function startObservedStack(options: ObservedStackOptions): Promise
   const prometheus = await startPrometheus({
     dir: path.join(options.dir, 'prometheus'),
     port: prometheusPort,
+    alertResendDelay: options.alertResendDelay,
     config: localPrometheusConfig({
       targets: { gateway: stack.gateways.map((g) => g.url), publisher: [stack.publisher.url], consumer: [stack.consumer.url] },
       alertmanagerUrl: alertmanager.url,

@@ -18,6 +18,8 @@ export type PrometheusOptions = {
   config?: object;
   /** Rule files are referenced from the configuration; this only waits until they are loaded. */
   expectRuleGroups?: number;
+  /** How often a firing alert is sent to Alertmanager again (Prometheus: 1m); scaled down by fast tests. */
+  alertResendDelay?: string;
 };
 
 /** Backfilled history is months old and must not be deleted on start-up; it also covers the 30-day SLOs. */
@@ -36,6 +38,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
       `--storage.tsdb.retention.time=${PROMETHEUS_RETENTION}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--web.enable-lifecycle',
+      ...(options.alertResendDelay ? [`--rules.alert.resend-delay=${options.alertResendDelay}`] : []),
     ],
     { logFile: path.join(options.dir, 'prometheus.log') },
   );
