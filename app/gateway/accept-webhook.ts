@@ -9,16 +9,9 @@
 import type { KeyObject } from 'node:crypto';
 import { type EventEnvelope, validateEvent } from '../events/envelope.ts';
 import { describeMalformedJson } from '../http/body-errors.ts';
+import { header, type RequestHeaders } from '../http/request-header.ts';
 import { type CheckedSignatureHeaders, SIGNATURE_HEADERS, verifyBody } from '../signature/standard-webhooks.ts';
-import {
-  type AdmissionPolicy,
-  admitRequest,
-  checkWebhookId,
-  header,
-  payloadTooLarge,
-  type RequestHeaders,
-  signatureProblem,
-} from './admission.ts';
+import { type AdmissionPolicy, admitRequest, checkWebhookId, payloadTooLarge, signatureProblem } from './admission.ts';
 import { rejection, type WebhookRejection } from './webhook-result.ts';
 
 export type WebhookRequest = {

@@ -1,7 +1,8 @@
 // The cheap request path, decided from headers alone: no NATS, no sockets, no body.
 import { describe, expect, it } from 'vitest';
 import { parseSecrets, signatureHeaders } from '../signature/standard-webhooks.ts';
-import { type AdmissionPolicy, admitRequest, checkWebhookId, type RequestHeaders } from './admission.ts';
+import type { RequestHeaders } from '../http/request-header.ts';
+import { type AdmissionPolicy, admitRequest, checkWebhookId } from './admission.ts';
 
 const keys = parseSecrets(`whsec_${Buffer.alloc(32, 3).toString('base64')}`);
 const NOW_MS = 1_750_000_000_000;

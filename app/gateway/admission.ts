@@ -3,6 +3,7 @@
 // sender's rate-limit tokens (those are taken only after authentication, in app.ts). Pure: headers,
 // the clock and the configuration in, a decision out.
 import type { Problem } from '../http/problem-details.ts';
+import { header, type RequestHeaders } from '../http/request-header.ts';
 import {
   type CheckedSignatureHeaders,
   checkSignatureHeaders,
@@ -10,8 +11,6 @@ import {
   type SignatureFailureReason,
 } from '../signature/standard-webhooks.ts';
 import { rejection, type WebhookRejection } from './webhook-result.ts';
-
-export type RequestHeaders = Readonly<Record<string, string | string[] | undefined>>;
 
 export type AdmissionPolicy = {
   /** Signature validation on: the three webhook-* headers are required and checked here. */
@@ -24,11 +23,6 @@ export type AdmissionPolicy = {
 export type Admission = { kind: 'admitted'; signature: CheckedSignatureHeaders | null } | WebhookRejection;
 
 const JSON_CONTENT_TYPE = /^application\/([\w.+-]+\+)?json$/i;
-
-export function header(headers: RequestHeaders, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
 
 /** Content type, declared size, then the signature headers and their timestamp window. */
 export function admitRequest(headers: RequestHeaders, nowMs: number, policy: AdmissionPolicy): Admission {

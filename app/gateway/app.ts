@@ -8,6 +8,7 @@ import { requireAdminToken } from '../http/admin-token.ts';
 import { problemErrorHandler } from '../http/problem-error-handler.ts';
 import { withPlainRoute } from '../http/plain-route.ts';
 import { sendProblem } from '../http/problem-details.ts';
+import { header } from '../http/request-header.ts';
 import { type BodyError, readBody } from '../http/read-body.ts';
 import { inRequestContext, requestTelemetry, routeTelemetry } from '../http/request-telemetry.ts';
 import { sendJson } from '../http/send-json.ts';
@@ -15,7 +16,7 @@ import { type CheckedSignatureHeaders, SIGNATURE_HEADERS } from '../signature/st
 import type { Logger } from '../telemetry/logger.ts';
 import { serveMetrics } from '../telemetry/sdk.ts';
 import { authenticateBody, readEvent, unreadableBody } from './accept-webhook.ts';
-import { admitRequest, header } from './admission.ts';
+import { admitRequest } from './admission.ts';
 import { configWarnings, type GatewayConfig } from './config.ts';
 import type { EventBusWriter } from './event-bus-writer.ts';
 import { createFaultSwitch } from './fault-switch.ts';

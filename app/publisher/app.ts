@@ -8,6 +8,7 @@ import { type BodyReadError, describeBodyError } from '../http/body-errors.ts';
 import { pathOf, withPlainRoute } from '../http/plain-route.ts';
 import { sendProblem } from '../http/problem-details.ts';
 import { readJsonBody } from '../http/read-body.ts';
+import { header } from '../http/request-header.ts';
 import { sendJson } from '../http/send-json.ts';
 import { counter } from '../telemetry/instruments.ts';
 import type { Logger } from '../telemetry/logger.ts';
@@ -90,8 +91,7 @@ export function createApp(deps: PublisherDeps): RequestListener {
       logger.warn({ reason: 'schema_invalid', errors }, 'event rejected');
       return sendProblem(res, { status: 422, title: 'Invalid event', reason: 'schema_invalid', errors });
     }
-    const correlationHeader = req.headers['x-correlation-id'];
-    const correlationId = Array.isArray(correlationHeader) ? correlationHeader[0] : correlationHeader;
+    const correlationId = header(req.headers, 'x-correlation-id');
     const input = correlationId ? { ...request.data, metadata: { correlationId, ...request.data.metadata } } : request.data;
     try {
       const { id, duplicate } = await publisher.publish(input);
