@@ -271,6 +271,7 @@ const CAUSES: { cause: string; firing: Labels[]; active: string[] }[] = [
     firing: [
       alert('EventBusNatsDisconnected', 'critical', 'gateway', { job: 'webhook-gateway', instance: 'g1' }),
       alert('EventBusNatsDisconnected', 'critical', 'consumer', { job: 'event-consumer', instance: 'c1' }),
+      alert('EventBusNatsDisconnected', 'critical', 'publisher', { job: 'webhook-publisher', instance: 'p1' }),
       alert('EventBusPublishErrors', 'critical', 'gateway', { reason: 'unavailable' }),
       alert('WebhookGatewayErrorRateHigh', 'critical', 'gateway'),
       alert('EventConsumerStalled', 'critical', 'consumer', { consumer: 'journey' }),
@@ -278,7 +279,22 @@ const CAUSES: { cause: string; firing: Labels[]; active: string[] }[] = [
       alert('WebhookPublisherRetriesHigh', 'warning', 'publisher'),
       alert('WebhookErrorRateBudgetBurnPage', 'critical', 'gateway', { slo: 'error-rate' }),
     ],
-    active: ['EventBusNatsDisconnected', 'EventBusNatsDisconnected'],
+    active: ['EventBusNatsDisconnected', 'EventBusNatsDisconnected', 'EventBusNatsDisconnected'],
+  },
+  {
+    // Nats or dual mode, the publisher alone cut off (its nkey, say): its own symptoms are inhibited,
+    // the gateway's unrelated errors still page, and NATS down (above) stays one page with it.
+    cause: 'publisher lost NATS',
+    firing: [
+      alert('EventBusNatsDisconnected', 'critical', 'publisher', { job: 'webhook-publisher', instance: 'p1' }),
+      alert('WebhookPublisherDeliveryErrors', 'warning', 'publisher'),
+      alert('WebhookPublisherRetriesHigh', 'warning', 'publisher'),
+      alert('WebhookPublisherQueueBacklog', 'warning', 'publisher'),
+      alert('WebhookDeadLetterQueueNotEmpty', 'warning', 'publisher'),
+      alert('WebhookDeliverySuccessBudgetBurnPage', 'critical', 'publisher', { slo: 'delivery-success' }),
+      alert('WebhookGatewayErrorRateHigh', 'critical', 'gateway'),
+    ],
+    active: ['EventBusNatsDisconnected', 'WebhookGatewayErrorRateHigh'],
   },
   {
     cause: 'publisher down',
@@ -389,6 +405,13 @@ describe('one page per cause on a real Alertmanager', () => {
     // Past group_wait nothing more may arrive: group_interval is 5 minutes.
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     const counts = Object.fromEntries(CAUSES.map(({ cause }) => [cause, pages(environmentOf(cause)).length]));
-    expect(counts).toEqual({ 'gateway down': 1, 'NATS down': 1, 'publisher down': 1, 'consumer down': 1, 'dead letters': 4 });
+    expect(counts).toEqual({
+      'gateway down': 1,
+      'NATS down': 1,
+      'publisher lost NATS': 2,
+      'publisher down': 1,
+      'consumer down': 1,
+      'dead letters': 4,
+    });
   });
 });

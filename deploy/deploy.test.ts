@@ -24,13 +24,21 @@ import { parsePromql, selectors } from '../observability/promql/analysis.ts';
 import { REPO_ROOT } from '../observability/repo-root.ts';
 import { errorBudgetOf } from '../slo/spec.ts';
 import { BURN_RATE_ALERTS } from '../slo/generate-rules.ts';
-import { type AlertmanagerFile, parseMatcher } from './src/monitoring.ts';
-import { DEPLOYED_IDENTITIES, natsValues } from './src/nats-values.ts';
+import { DASHBOARD_BASE_URL } from '../observability/conventions.ts';
+import { type AlertmanagerFile, clusterDashboardLink, GRAFANA_URL, parseMatcher } from './src/monitoring.ts';
+import { DEPLOYED_IDENTITIES, NATS_CHART, natsHelmCommand, natsValues } from './src/nats-values.ts';
 import { ingressAllowed, KEDA_PEER, networkPolicies, type Pod, PROMETHEUS_PEER, PUBLISHER_CLIENT_LABEL } from './src/network.ts';
 import { type DeployInputs, DEPLOY_DIR, deployObjects, loadDeployInputs, renderDeploy } from './src/render.ts';
 import { CPU_LIMIT_MILLICORES, MEMORY_LIMIT_FACTOR, resourcesFor, SIZING_EVENTS_PER_SECOND } from './src/resources.ts';
 import { CANARY_HASH_ARG, CANARY_SLOS, canaryErrorRatio, withMatcher } from './src/rollout.ts';
-import { CONSUMER_SCALING, DESIGN_PEAK_EVENTS_PER_SECOND, END_TO_END_SLO_SECONDS, GATEWAY_SCALING } from './src/scaling.ts';
+import {
+  CONSUMER_SCALING,
+  DESIGN_PEAK_EVENTS_PER_SECOND,
+  END_TO_END_SLO_SECONDS,
+  GATEWAY_SCALING,
+  gatewayReplicaCapacity,
+  pipelineCeiling,
+} from './src/scaling.ts';
 import { NAMESPACE, NATS, SECRETS, SERVICES, type ServiceId } from './src/topology.ts';
 
 // Any is fine here: the objects are read back as the YAML a cluster would see.
@@ -143,17 +151,14 @@ describe('workloads', () => {
 
   it('take requests and limits from the bench: the measured peak RSS and CPU per event at the sizing rate', () => {
     const bench = inputs.bench;
-    // Recomputed here from bench.json, not through the generator's helpers.
+    // Recomputed here from bench.json, not through the generator's helpers. Each service's CPU and
+    // memory come from the same run: the publisher's from PostgreSQL (its store here), the consumer's
+    // own figure from the SQLite run whose peak RSS it is sized by.
+    const atSizingRate = (run: 'sqlite' | 'postgres') => bench.pipeline[run].stages.find((s) => s.rate === SIZING_EVENTS_PER_SECOND)!;
     const expected: Record<ServiceId, { cpu: number; memMb: number }> = {
       gateway: { cpu: bench.gatewayThroughput.gateway.serverCpuMicrosPerRequest, memMb: bench.peakRssMb.gateway },
-      publisher: {
-        cpu: bench.pipeline.sqlite.stages.find((s) => s.rate === SIZING_EVENTS_PER_SECOND)!.publisherCpuMicrosPerEvent,
-        memMb: bench.peakRssMb.publisherPostgres,
-      },
-      consumer: {
-        cpu: bench.pipeline.sqlite.stages.find((s) => s.rate === SIZING_EVENTS_PER_SECOND)!.publisherCpuMicrosPerEvent,
-        memMb: bench.peakRssMb.consumer,
-      },
+      publisher: { cpu: atSizingRate('postgres').publisherCpuMicrosPerEvent, memMb: bench.peakRssMb.publisherPostgres },
+      consumer: { cpu: atSizingRate('sqlite').consumerCpuMicrosPerEvent, memMb: bench.peakRssMb.consumer },
     };
     const mi = (q: string) => Number(/^(\d+)Mi$/.exec(q)![1]);
     const m = (q: string) => Number(/^(\d+)m$/.exec(q)![1]);
@@ -165,6 +170,7 @@ describe('workloads', () => {
       expect(mi(r.requests.memory!) - expected[id].memMb, id).toBeLessThan(16);
       expect(mi(r.limits.memory!), id).toBeGreaterThanOrEqual(expected[id].memMb * MEMORY_LIMIT_FACTOR);
       expect(m(r.requests.cpu!), id).toBeGreaterThanOrEqual((expected[id].cpu * SIZING_EVENTS_PER_SECOND) / 1000);
+      expect(m(r.requests.cpu!) - (expected[id].cpu * SIZING_EVENTS_PER_SECOND) / 1000, id).toBeLessThan(10);
       expect(m(r.limits.cpu!), id).toBe(CPU_LIMIT_MILLICORES);
     }
   });
@@ -190,13 +196,20 @@ describe('workloads', () => {
     for (const { id, container } of workloads()) {
       if (id === 'nats-provision') continue;
       const shape = SERVICES[id];
-      expect(container.ports).toEqual([{ name: 'http', containerPort: shape.port }]);
+      const metrics = shape.metrics ? [{ name: 'metrics', containerPort: shape.metrics.port }] : [];
+      expect(container.ports).toEqual([{ name: 'http', containerPort: shape.port }, ...metrics]);
       const probes = [container.startupProbe, container.livenessProbe, container.readinessProbe];
       expect(probes.map((p) => p?.httpGet?.path)).toEqual([shape.probes.startup, shape.probes.liveness, shape.probes.readiness]);
+      // Health stays on the main port: kubelet probes are not subject to the NetworkPolicies.
       for (const p of probes) expect(p?.httpGet?.port).toBe('http');
       const service = one('Service', shape.job);
-      expect(service.spec.ports).toEqual([{ name: 'http', port: shape.port, targetPort: 'http' }]);
+      expect(service.spec.ports).toEqual([
+        { name: 'http', port: shape.port, targetPort: 'http' },
+        ...metrics.map((m) => ({ name: m.name, port: m.containerPort, targetPort: m.name })),
+      ]);
     }
+    // Only the gateway separates them: the others' callers are already limited to Prometheus or their clients.
+    expect(SERVICES.gateway.metrics).toBeDefined();
   });
 });
 
@@ -214,24 +227,42 @@ const PARSERS: Record<Workload['id'], Parser> = {
   'nats-provision': { fields: provisionSchema.shape, secrets: [], parse: parseProvisionConfig },
 };
 
-/** Variables a service reads outside its parser (process.env.X in app/), and those the image's CMD reads. */
-function processVariables(): Set<string> {
-  const files = (dir: string): string[] =>
-    readdirSync(path.join(REPO_ROOT, dir), { withFileTypes: true }).flatMap((e) =>
-      e.isDirectory()
-        ? files(path.join(dir, e.name))
-        : /\.(ts|mjs)$/.test(e.name) && !e.name.endsWith('.test.ts')
-          ? [path.join(dir, e.name)]
-          : [],
-    );
-  const fromCode = files('app').flatMap((f) =>
+/** The image's CMD (compose/Dockerfile): what a container without its own command runs. */
+const IMAGE_CMD = readFileSync(path.join(REPO_ROOT, 'compose/Dockerfile'), 'utf8')
+  .split('\n')
+  .filter((l) => l.startsWith('CMD'))
+  .at(-1)!;
+
+/** The modules a container's process runs first: its command's, or the image CMD's with $SERVICE filled in. */
+function entryFiles(container: IContainer): string[] {
+  const service = container.env?.find((v) => v.name === 'SERVICE')?.value;
+  const words =
+    container.command ?? (/else exec ([^;]+);/.exec(IMAGE_CMD)?.[1] ?? '').replaceAll('$SERVICE', service ?? '$SERVICE').split(/\s+/);
+  return words.filter((w) => /\.(ts|mjs)$/.test(w)).map((w) => path.normalize(w));
+}
+
+/** Every file a process loads from the repository: its entries and, transitively, their relative imports. */
+function loadedFiles(entries: readonly string[]): Set<string> {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(path.join(REPO_ROOT, file), 'utf8');
+    for (const m of text.matchAll(/(?:\bfrom|\bimport\(?)\s*['"](\.\.?\/[^'"]+)['"]/g)) visit(path.join(path.dirname(file), m[1]!));
+  };
+  for (const entry of entries) visit(entry);
+  return seen;
+}
+
+/**
+ * Variables a container's process reads outside its parser: process.env.X in the files it loads
+ * (not in another service's), and those the image's CMD reads when the container runs it.
+ */
+function processVariables(container: IContainer): Set<string> {
+  const fromCode = [...loadedFiles(entryFiles(container))].flatMap((f) =>
     [...readFileSync(path.join(REPO_ROOT, f), 'utf8').matchAll(/process\.env\.([A-Z][A-Z0-9_]*)/g)].map((m) => m[1]!),
   );
-  const cmd = readFileSync(path.join(REPO_ROOT, 'compose/Dockerfile'), 'utf8')
-    .split('\n')
-    .filter((l) => l.startsWith('CMD'))
-    .join('\n');
-  const fromImage = [...cmd.matchAll(/\$\{?([A-Z][A-Z0-9_]*)/g)].map((m) => m[1]!);
+  const fromImage = container.command ? [] : [...IMAGE_CMD.matchAll(/\$\{?([A-Z][A-Z0-9_]*)/g)].map((m) => m[1]!);
   return new Set([...fromCode, ...fromImage]);
 }
 
@@ -295,10 +326,15 @@ describe('every container environment, parsed by its own service', () => {
     const workload = workloads().find((w) => w.id === id)!;
     const parser = PARSERS[id];
     const env = environment(workload);
-    const known = new Set([...Object.keys(parser.fields), ...parser.secrets.map((s) => `${s}_FILE`), ...processVariables()]);
+    const known = new Set([
+      ...Object.keys(parser.fields),
+      ...parser.secrets.map((s) => `${s}_FILE`),
+      ...processVariables(workload.container),
+    ]);
     expect(Object.keys(env).filter((name) => !known.has(name))).toEqual([]);
     const config = parser.parse(env) as {
       port?: number;
+      metricsPort?: number;
       nats: { servers: string[]; stream: string; subjectPrefix: string; nkey?: unknown; tls?: unknown };
     };
     // Every service authenticates and verifies the server: nothing anonymous, nothing unverified.
@@ -306,6 +342,22 @@ describe('every container environment, parsed by its own service', () => {
     expect(config.nats.tls, id).toBeDefined();
     expect(config.nats.servers).toEqual([NATS.url]);
     if (id !== 'nats-provision') expect(config.port).toBe(SERVICES[id].port);
+    if (id === 'gateway') expect(config.metricsPort).toBe(SERVICES.gateway.metrics?.port);
+  });
+
+  it("each process's own variables are those of the files it loads, not of every service", () => {
+    const files = Object.fromEntries(workloads().map((w) => [w.id, loadedFiles(entryFiles(w.container))]));
+    expect([...files.gateway!]).toEqual(
+      expect.arrayContaining(['app/gateway/main.ts', 'app/telemetry/preload.ts', 'app/telemetry/logger.ts']),
+    );
+    expect([...files.consumer!].filter((f) => f.startsWith('app/gateway/') || f.startsWith('app/publisher/'))).toEqual([]);
+    expect([...files['nats-provision']!]).toContain('app/bus/provision-cli.ts');
+    // The Job runs its own command, without the image CMD's telemetry preload.
+    const job = workloads().find((w) => w.id === 'nats-provision')!.container;
+    expect(processVariables(job).has('OTEL_SERVICE_NAME')).toBe(false);
+    expect([...processVariables(workloads().find((w) => w.id === 'gateway')!.container)]).toEqual(
+      expect.arrayContaining(['LOG_LEVEL', 'OTEL_SERVICE_NAME', 'SERVICE']),
+    );
   });
 
   it('secrets arrive as files or secretKeyRef, never as literal values', () => {
@@ -363,6 +415,20 @@ describe('deploy/nats/values.yaml', () => {
     expect(unknown).toEqual([]);
   });
 
+  it('both READMEs install the chart as the generator does: its name, version, values and namespace', () => {
+    const command = natsHelmCommand();
+    expect(command).toContain(`--version ${NATS_CHART.version}`);
+    expect(command).toContain(`--namespace ${NAMESPACE}`);
+    for (const file of ['README.md', 'deploy/README.md']) {
+      // A command continued over lines (` \` then indentation) is read as one line.
+      const text = readFileSync(path.join(REPO_ROOT, file), 'utf8').replace(/ \\\n\s*/g, ' ');
+      const commands = text.match(/helm upgrade --install [^`\n]+/g) ?? [];
+      expect(commands.length, file).toBeGreaterThan(0);
+      for (const c of commands) expect(c.trim(), file).toBe(command);
+    }
+    expect(rendered.get('nats/values.yaml')!.replace(/ \\\n#\s*/g, ' ')).toContain(`# ${command}\n`);
+  });
+
   it('runs three JetStream nodes with TLS for clients and mutual TLS between routes', () => {
     const { config } = values();
     expect(config.cluster).toMatchObject({ enabled: true, replicas: 3, tls: { enabled: true, merge: { verify: true } } });
@@ -390,18 +456,41 @@ describe('deploy/nats/values.yaml', () => {
 // ------------------------------------------------------------------ monitoring
 
 describe('prometheus-operator resources', () => {
-  it('the PrometheusRule holds exactly the rule groups of alerts/ and slo/, group by group', () => {
+  it('the PrometheusRule holds exactly the rule groups of alerts/ and slo/, group by group, its dashboard links on GRAFANA_URL', () => {
     const groups = one('PrometheusRule', 'webhook-event-bus').spec.groups as Doc[];
     const local = inputs.ruleFiles.flatMap((f) => f.groups);
     expect(groups.map((g) => g.name)).toEqual(local.map((g) => g.name));
+    // The local files link to the compose Grafana; the cluster's links differ in that base only.
+    const onCluster = (text: string) => text.replaceAll(DASHBOARD_BASE_URL, `${GRAFANA_URL}/d/`);
     for (const group of local)
       expect(
         groups.find((g) => g.name === group.name),
         group.name,
-      ).toEqual(JSON.parse(JSON.stringify(group)));
+      ).toEqual(JSON.parse(onCluster(JSON.stringify(group))));
+    const links = groups.flatMap((g) => g.rules.map((r: Doc) => r.annotations?.dashboard)).filter(Boolean) as string[];
+    expect(links.length).toBeGreaterThan(0);
+    for (const link of links) expect(link.startsWith(`${GRAFANA_URL}/d/`), link).toBe(true);
+    expect(() => clusterDashboardLink('http://grafana.local/d/x')).toThrow(/outside/);
     expect(inputs.ruleFiles.map((f) => f.path)).toEqual(
       expect.arrayContaining(['slo/event-bus-slo.rules.yml', 'alerts/event-bus.rules.yml']),
     );
+  });
+
+  it('no rendered object points at localhost: the compose stack does not exist in a cluster', () => {
+    const local = /localhost|127\.0\.0\.1/;
+    for (const [file, text] of rendered) expect(local.test(text), file).toBe(false);
+    // The check sees the annotations it is meant for: the local rule files do carry localhost.
+    expect(local.test(JSON.stringify(inputs.ruleFiles))).toBe(true);
+  });
+
+  it("the meta alerts' job names are ones this deployment scrapes as, or that deploy/README.md tells the operator to set", () => {
+    const meta = inputs.ruleFiles.flatMap((f) => f.groups.flatMap((g) => g.rules)).find((r) => r.alert === 'MonitoringTargetDown')!;
+    const jobs = /job=~"([^"]+)"/.exec(String(meta.expr))![1]!.split('|');
+    const natsJob = one('PodMonitor', 'nats').spec.podMetricsEndpoints[0].relabelings.find((r: Doc) => r.targetLabel === 'job').replacement;
+    const readme = readFileSync(path.join(DEPLOY_DIR, 'README.md'), 'utf8');
+    for (const job of jobs.filter((j) => j !== natsJob))
+      expect(readme, `deploy/README.md: how ${job}'s self-scrape gets job="${job}"`).toContain(`replacement: ${job}`);
+    expect(jobs).toContain(natsJob);
   });
 
   it('every PromQL in the PrometheusRule and the AnalysisTemplate parses and reads only exported or recorded series', () => {
@@ -435,6 +524,7 @@ describe('prometheus-operator resources', () => {
       ).toBe(true);
       expect(service.metadata.labels[monitor.spec.jobLabel], job).toBe(job);
       expect(service.spec.ports.map((p: Doc) => p.name)).toContain(monitor.spec.endpoints[0].port);
+      expect(monitor.spec.endpoints[0].port, job).toBe(SERVICES[id].metrics ? 'metrics' : 'http');
       expect(ruleText).toContain(`job="${job}"`);
     }
   });
@@ -467,25 +557,55 @@ describe('prometheus-operator resources', () => {
         equal: r.equal,
       })),
     );
-    expect(
-      spec.receivers.map((r: Doc) => [
+    // Receivers field by field, back in alertmanager.yml's names. The secret files become Secret references.
+    const secretRef = (ref: { name: string; key: string }) => `Secret ${ref.name}/${ref.key}`;
+    const receiver = (r: Doc): Doc => ({
+      name: r.name,
+      webhook_configs: r.webhookConfigs?.map((w: Doc) => ({ url: w.url, send_resolved: w.sendResolved })),
+      pagerduty_configs: r.pagerdutyConfigs?.map((p: Doc) => ({
+        routing_key: secretRef(p.routingKey),
+        send_resolved: p.sendResolved,
+        description: p.description,
+        links: p.pagerDutyLinkConfigs?.map((l: Doc) => ({ href: l.href, text: l.alt })),
+      })),
+      slack_configs: r.slackConfigs?.map((c: Doc) => ({
+        api_url: secretRef(c.apiURL),
+        channel: c.channel,
+        send_resolved: c.sendResolved,
+        title: c.title,
+        title_link: c.titleLink,
+        text: c.text,
+      })),
+    });
+    const localReceiver = ({ pagerduty_configs, slack_configs, ...rest }: Doc): Doc => ({
+      ...rest,
+      pagerduty_configs: pagerduty_configs?.map(({ routing_key_file: _file, ...p }: Doc) => ({
+        ...p,
+        routing_key: secretRef(SECRETS.pagerdutyRoutingKey),
+      })),
+      // Slack's URL is global in alertmanager.yml (slack_api_url_file); each config carries it here.
+      slack_configs: slack_configs?.map((c: Doc) => ({ ...c, api_url: secretRef(SECRETS.slackWebhookUrl) })),
+    });
+    expect(clean(spec.receivers.map(receiver))).toEqual(clean(file.receivers.map(localReceiver)));
+    // Nothing in the CR that the comparison above does not read back.
+    const read = {
+      receiver: ['name', 'webhookConfigs', 'pagerdutyConfigs', 'slackConfigs'],
+      webhookConfigs: ['url', 'sendResolved'],
+      pagerdutyConfigs: ['routingKey', 'sendResolved', 'description', 'pagerDutyLinkConfigs'],
+      slackConfigs: ['apiURL', 'channel', 'sendResolved', 'title', 'titleLink', 'text'],
+    };
+    for (const r of spec.receivers) {
+      expect(
+        Object.keys(r).filter((k) => !read.receiver.includes(k)),
         r.name,
-        Object.keys(r)
-          .filter((k) => k !== 'name')
-          .sort(),
-      ]),
-    ).toEqual(
-      file.receivers.map((r) => [
-        r.name,
-        Object.keys(r)
-          .filter((k) => k !== 'name')
-          .map((k) => k.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()))
-          .sort(),
-      ]),
-    );
-    for (const r of file.receivers)
-      for (const s of r.slack_configs ?? [])
-        expect(spec.receivers.find((x: Doc) => x.name === r.name).slackConfigs.map((c: Doc) => c.channel)).toContain(s.channel);
+      ).toEqual([]);
+      for (const kind of ['webhookConfigs', 'pagerdutyConfigs', 'slackConfigs'] as const)
+        for (const c of r[kind] ?? [])
+          expect(
+            Object.keys(c).filter((k) => !read[kind].includes(k)),
+            `${r.name} ${kind}`,
+          ).toEqual([]);
+    }
   });
 
   it('parses Alertmanager matchers, and refuses one it does not understand', () => {
@@ -522,6 +642,21 @@ describe('scaling', () => {
     const e2e = inputs.sloSpecs.find((s) => s.name === 'end-to-end-latency')!;
     expect(e2e.good).toContain(`le=~"${END_TO_END_SLO_SECONDS}(\\\\.0)?"`);
     expect(CONSUMER_SCALING.lagThreshold).toBe(DESIGN_PEAK_EVENTS_PER_SECOND * END_TO_END_SLO_SECONDS);
+  });
+
+  it("the bounds' reasons hold for the bench's numbers, and deploy/README.md quotes them within 10 %", () => {
+    const bench = inputs.bench;
+    // "One consumer replica handles far more than the design's peak": the pipeline ran one.
+    expect(pipelineCeiling(bench)).toBeGreaterThanOrEqual(10 * DESIGN_PEAK_EVENTS_PER_SECOND);
+    // "Six gateways are far past any load the design foresees."
+    expect(GATEWAY_SCALING.max * gatewayReplicaCapacity(bench)).toBeGreaterThanOrEqual(100 * DESIGN_PEAK_EVENTS_PER_SECOND);
+    const readme = readFileSync(path.join(DEPLOY_DIR, 'README.md'), 'utf8').replace(/\s+/g, ' ');
+    const quoted = (pattern: RegExp) => Number(pattern.exec(readme)?.[1]?.replaceAll(',', ''));
+    const near = (claimed: number, measured: number) => Math.abs(claimed - measured) / measured <= 0.1;
+    const gateway = quoted(/one replica takes ~([\d,]+) events\/s/);
+    const ceiling = quoted(/pipeline ceiling of ~([\d,]+) events\/s/);
+    expect(near(gateway, gatewayReplicaCapacity(bench)), `gateway: README ${gateway}, bench ${gatewayReplicaCapacity(bench)}`).toBe(true);
+    expect(near(ceiling, pipelineCeiling(bench)), `ceiling: README ${ceiling}, bench ${pipelineCeiling(bench)}`).toBe(true);
   });
 
   it('the gateway HPA scales the Rollout on CPU, never below what its PDB and the publisher failover need', () => {
@@ -598,7 +733,11 @@ describe('network policies', () => {
     ['publisher → gateway webhook', app('publisher'), app('gateway'), 3000, true],
     ['consumer → gateway webhook', app('consumer'), app('gateway'), 3000, false],
     ['stranger → gateway webhook', stranger, app('gateway'), 3000, false],
-    ['Prometheus → gateway metrics', prometheus, app('gateway'), 3000, true],
+    // Issue 16: only the publisher reaches the webhook; Prometheus only the metrics port.
+    ['Prometheus → gateway webhook', prometheus, app('gateway'), 3000, false],
+    ['Prometheus → gateway metrics', prometheus, app('gateway'), 9464, true],
+    ['publisher → gateway metrics', app('publisher'), app('gateway'), 9464, false],
+    ['Grafana → gateway metrics', strangerInMonitoring, app('gateway'), 9464, false],
     ['Prometheus → publisher metrics', prometheus, app('publisher'), 3001, true],
     ['Prometheus → consumer metrics', prometheus, app('consumer'), 3002, true],
     ['Prometheus → NATS exporter', prometheus, nats, NATS.exporterPort, true],

@@ -2,9 +2,9 @@
 // keys (read from the zod schemas), the defaults are the schemas' defaults, every template parses,
 // every file and test the guide names exists, and the manual test cases give, against a real stack,
 // the answers the guide writes under them.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +18,7 @@ import { PUBLISHER_SECRETS, parsePublisherConfig, schema as publisherSchema } fr
 import { newSecret, tempDir } from '../harness/integration/support.ts';
 import { startStack, type Stack } from '../harness/stack/stack.ts';
 import { REPO_ROOT } from '../observability/repo-root.ts';
+import { absentTests, citedTests, codeSpans, missingPaths, namedPaths } from './guide-references.ts';
 
 const GUIDE_FILE = path.join(REPO_ROOT, 'docs', 'configuration.md');
 const guide = readFileSync(GUIDE_FILE, 'utf8');
@@ -75,10 +76,6 @@ const sorted = (names: Iterable<string>) => [...new Set(names)].sort();
 const accepted = (s: ServiceConfig) => sorted([...Object.keys(s.fields), ...s.secrets.map((name) => `${name}_FILE`)]);
 
 // ---------------------------------------------------------------- reading the guide (pure)
-
-function codeSpans(text: string): string[] {
-  return [...text.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
-}
 
 const VARIABLE = /^[A-Z][A-Z0-9_]*$/;
 
@@ -385,34 +382,17 @@ function dummySecretFile(dir: string, name: string): string {
 
 describe('what the guide names exists', () => {
   it('every repository path in a code span, and every relative link', () => {
-    // Fenced blocks first: their ``` would pair up with the inline backticks around them.
-    const spans = codeSpans(guide.replace(/^```[\s\S]*?^```/gm, '')).filter((s) =>
-      /^(app|harness|alerts|alertmanager|slo|dashboards|observability|compose|runbooks|docs|examples)\/[\w./-]*$/.test(s),
-    );
-    const links = [...guide.matchAll(/\]\((?!https?:|#)([^)#\s]+)/g)].map((m) =>
-      path.relative(REPO_ROOT, path.resolve(path.dirname(GUIDE_FILE), m[1]!)),
-    );
-    expect(spans.length + links.length).toBeGreaterThan(20);
-    const missing = [...spans, ...links].filter((p) => !existsSync(path.join(REPO_ROOT, p)) && !gitIgnored(p));
-    expect(missing).toEqual([]);
+    const named = namedPaths(guide, path.relative(REPO_ROOT, GUIDE_FILE));
+    expect(named.length).toBeGreaterThan(20);
+    expect(missingPaths(named)).toEqual([]);
   });
 
   it('every test the security checklists cite, by file and name', () => {
-    const cited = [...guide.matchAll(/`([\w./-]+\.test\.ts)`((?:\s*(?:and\s+)?"[^"]+")+)/g)].flatMap((m) =>
-      [...m[2]!.matchAll(/"([^"]+)"/g)].map((q) => ({ file: m[1]!, name: q[1]! })),
-    );
+    const cited = citedTests(guide);
     expect(cited.length).toBeGreaterThan(20);
-    const absent = cited.filter(
-      ({ file, name }) => !existsSync(path.join(REPO_ROOT, file)) || !readFileSync(path.join(REPO_ROOT, file), 'utf8').includes(name),
-    );
-    expect(absent).toEqual([]);
+    expect(absentTests(cited)).toEqual([]);
   });
 });
-
-/** Made at run time and never committed (compose/secrets/, .demo/): named, but absent from a clone. */
-function gitIgnored(file: string): boolean {
-  return spawnSync('git', ['check-ignore', '--quiet', '--no-index', file], { cwd: REPO_ROOT }).status === 0;
-}
 
 // ---------------------------------------------------------------- the manual test cases, on a real stack
 

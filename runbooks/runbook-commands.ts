@@ -147,10 +147,25 @@ export const isDemoOnly = (line: string) => /\bpgrep\b|\bpkill\b|(^|[\s"'(=])\.d
 // compose/secrets/ holds compose's tokens, as .demo/ holds the demo's: `cat compose/secrets/admin-token` is a compose form.
 const isCompose = (line: string) => /\bdocker(\s+|-)compose\b|compose\/secrets\//.test(stripComment(line));
 
+/**
+ * What a line starts by hand in the background (`… &`): nats-server (by name or a saved `$NATS_CMD`)
+ * or a service's node process. Such a process escapes the demo's process group, so Ctrl-C leaves it
+ * running; `npm run demo:restart` starts the same process with the demo's settings inside the demo.
+ */
+export function handStartedProcess(line: string): string | undefined {
+  const code = stripComment(line);
+  if (!/(^|[^&])&$/.test(code)) return undefined;
+  if (/(^|[\s;(])(\S*\/)?nats-server(\s|$)|\$\{?NATS_CMD\b/.test(code)) return 'nats';
+  return /(^|[\s;(])node\b.*\bapp\/([\w-]+)\//.exec(code)?.[2];
+}
+
 export function runbookProblems(file: string, markdown: string, facts: RepoFacts): string[] {
   const problems: string[] = [];
   const commands = shellCommands(markdown);
   for (const { line } of commands) {
+    const started = handStartedProcess(line);
+    if (started)
+      problems.push(`${file}: \`${line}\` starts ${started} by hand, outside the demo: use \`npm run demo:restart -- ${started}\``);
     for (const { script, args } of npmRuns(line)) {
       const flags = facts.scripts.get(script);
       if (!flags) {

@@ -7,7 +7,15 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadRuleFile, ruleFilePaths } from '../observability/load-rule-files.ts';
 import { REPO_ROOT } from '../observability/repo-root.ts';
-import { composeServicesOf, npmRuns, type RepoFacts, repoPaths, runbookProblems, shellCommands } from './runbook-commands.ts';
+import {
+  composeServicesOf,
+  handStartedProcess,
+  npmRuns,
+  type RepoFacts,
+  repoPaths,
+  runbookProblems,
+  shellCommands,
+} from './runbook-commands.ts';
 
 const read = (p: string) => readFileSync(path.join(REPO_ROOT, p), 'utf8');
 
@@ -123,6 +131,23 @@ describe('runbook command checks (they can fail)', () => {
     expect(found).toContain('app/publisher/nope.ts does not exist');
     expect(found).not.toContain('service publisher');
   });
+  it('finds nats-server or a service started by hand in the background, outside the demo', () => {
+    const found = problems(sh('$NATS_CMD >> .demo/nats/nats-0.log 2>&1 &', 'docker compose start nats')).join();
+    expect(found).toContain('starts nats by hand');
+    expect(found).toContain('npm run demo:restart -- nats');
+  });
+
+  it.each([
+    ['$NATS_CMD >> .demo/nats/nats-0.log 2>&1 &', 'nats'],
+    ['nats-server -c .demo/nats/nats-0.conf &', 'nats'],
+    ['/usr/sbin/nats-server -js & # a comment', 'nats'],
+    ['env $(cat .demo/nats/consumer.env) node --env-file=x app/consumer/main.ts >> .demo/logs/consumer.log 2>&1 &', 'consumer'],
+    ['npm run demo:restart -- nats', undefined],
+    ['kill $(pgrep -f nats-server) && sleep 2', undefined],
+    ['nats-server --version', undefined],
+    ["pgrep -af 'nats-server -c'", undefined],
+  ])('hand-started process in %s', (line, started) => expect(handStartedProcess(line)).toBe(started));
+
   it('reads inline commands outside blocks too', () =>
     expect(problems('Run `npm run dead-letters -- list --since 1h` first.').join()).toContain('--since'));
 

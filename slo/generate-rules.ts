@@ -5,7 +5,7 @@ import { stringify } from 'yaml';
 import { DASHBOARD_BASE_URL } from '../observability/conventions.ts';
 import type { Rule } from '../observability/load-rule-files.ts';
 import { BURN_WINDOW_MIN_COVERAGE, MIN_COVERAGE } from './coverage.ts';
-import { durationSeconds, errorBudgetOf, withWindow, type SloSpec } from './spec.ts';
+import { durationSeconds, errorBudgetOf, readingExpectedTargets, withWindow, type SloSpec } from './spec.ts';
 
 export const SLO_RULES_FILE = 'slo/event-bus-slo.rules.yml';
 
@@ -78,16 +78,6 @@ function badExpr(spec: SloSpec, window: string): string {
 }
 
 // A target seen within forgetAfter but missing now reads 0, so a vanished target is down, not ignored.
-// The SLI queries say `up{job="…"}`; the rules read the recording instead.
-function withExpectedTargets(spec: SloSpec): SloSpec {
-  if (!spec.expectedTargets) return spec;
-  const up = `up{job="${spec.expectedTargets.job}"}`;
-  const recorded = `slo:expected_target:up{slo="${spec.name}"}`;
-  if (!spec.total.includes(up)) throw new Error(`SLO ${spec.name}: expectedTargets needs ${up} in its queries`);
-  const swap = (q: string | undefined) => q?.replaceAll(up, recorded);
-  return { ...spec, total: swap(spec.total)!, good: swap(spec.good), bad: swap(spec.bad) };
-}
-
 function expectedTargetRules(spec: SloSpec, labels: Record<string, string>): Rule[] {
   if (!spec.expectedTargets) return [];
   const up = `up{job="${spec.expectedTargets.job}"}`;
@@ -99,7 +89,7 @@ const percent = (x: number) => `${+(x * 100).toFixed(3)}%`;
 export function sloRuleGroups(specs: readonly SloSpec[]) {
   return {
     groups: specs.map((declared) => {
-      const spec = withExpectedTargets(declared);
+      const spec = readingExpectedTargets(declared);
       const labels = { slo: spec.name, service: spec.service };
       const sel = `{slo="${spec.name}"}`;
       const budget = errorBudgetOf(spec.objective);

@@ -117,6 +117,20 @@ export function loadSloSpecs(file = SLO_SPEC_FILE): SloSpec[] {
   return parseSloSpecs(readFileSync(path.join(REPO_ROOT, file), 'utf8'));
 }
 
+/**
+ * The SLI queries with `up{job=…}` replaced by slo:expected_target:up, the recording the generated
+ * rules make for `expectedTargets`: it reads 0 for a target seen within forgetAfter but missing now,
+ * so a vanished target counts as down, not as absent.
+ */
+export function readingExpectedTargets(spec: SloSpec): SloSpec {
+  if (!spec.expectedTargets) return spec;
+  const up = `up{job="${spec.expectedTargets.job}"}`;
+  const recorded = `slo:expected_target:up{slo="${spec.name}"}`;
+  if (!spec.total.includes(up)) throw new Error(`SLO ${spec.name}: expectedTargets needs ${up} in its queries`);
+  const swap = (q: string | undefined) => q?.replaceAll(up, recorded);
+  return { ...spec, total: swap(spec.total)!, good: swap(spec.good), bad: swap(spec.bad) };
+}
+
 /** A query with its window filled in. */
 export function withWindow(query: string, window: string): string {
   return query.replaceAll('{{window}}', window);

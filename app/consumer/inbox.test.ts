@@ -65,12 +65,12 @@ describe('inbox retention', () => {
       }
     });
     inbox.deadLetter('journey', { streamSeq: 1, subject: 's', body: '{}', reason: 'schema' }, 0);
-    expect(inbox.pruneOlderThan(2000)).toEqual({ processed: old, deliveryLog: old });
+    expect(inbox.pruneBatch(2000)).toEqual({ processed: RETENTION_BATCH_ROWS, deliveryLog: RETENTION_BATCH_ROWS, more: true });
+    expect(inbox.pruneBatch(2000)).toEqual({ processed: 5, deliveryLog: 5, more: false });
     const count = (table: string) => (inbox.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
     expect([count('processed'), count('delivery_log'), count('consumer_dead_letter')]).toEqual([3, 3, 1]);
-    expect(inbox.pruneOlderThan(2000)).toEqual({ processed: 0, deliveryLog: 0 });
-    // A bounded sweep stops after its batches and leaves the rest to the next one.
-    expect(inbox.pruneOlderThan(10_000, 1)).toEqual({ processed: 3, deliveryLog: 3 });
+    expect(inbox.pruneBatch(2000)).toEqual({ processed: 0, deliveryLog: 0, more: false });
+    expect(inbox.pruneBatch(10_000)).toEqual({ processed: 3, deliveryLog: 3, more: false });
   });
 });
 

@@ -38,7 +38,7 @@ CREATE TABLE IF NOT EXISTS consumer_dead_letter (
   dead_lettered_at INTEGER NOT NULL,
   PRIMARY KEY (consumer, stream_seq)
 );
--- For the retention sweep (pruneOlderThan), which would otherwise scan both tables.
+-- For the retention sweep (pruneBatch), which would otherwise scan both tables.
 CREATE INDEX IF NOT EXISTS processed_handled_at ON processed (handled_at);
 CREATE INDEX IF NOT EXISTS delivery_log_at ON delivery_log (at);
 `;
@@ -148,21 +148,16 @@ export function openInbox(file: string, handlerSchemas: readonly string[], optio
       deadLetter.run(consumer, entry.eventId ?? null, entry.streamSeq, entry.subject, entry.body, entry.reason, entry.detail ?? null, now);
     },
     /**
-     * Deletes processed and delivery_log rows older than `cutoff` (epoch ms), one short transaction
-     * per batch and at most `maxBatches` of them. Dead letters stay: someone must look at each.
+     * Deletes one batch of processed and delivery_log rows older than `cutoff` (epoch ms), in one
+     * short transaction; `more` says a full batch went, so more may remain (storage/retention-sweep.ts
+     * runs batches until it is false). Dead letters stay: someone must look at each.
      */
-    pruneOlderThan(cutoff: number, maxBatches = 50): { processed: number; deliveryLog: number } {
-      const deleted = { processed: 0, deliveryLog: 0 };
-      for (let i = 0; i < maxBatches; i++) {
-        const [p, l] = inTransaction(db, () => [
-          Number(pruneProcessed.run(cutoff, RETENTION_BATCH_ROWS).changes),
-          Number(pruneLog.run(cutoff, RETENTION_BATCH_ROWS).changes),
-        ]);
-        deleted.processed += p!;
-        deleted.deliveryLog += l!;
-        if (p! < RETENTION_BATCH_ROWS && l! < RETENTION_BATCH_ROWS) break;
-      }
-      return deleted;
+    pruneBatch(cutoff: number): { processed: number; deliveryLog: number; more: boolean } {
+      const [processed, deliveryLog] = inTransaction(db, () => [
+        Number(pruneProcessed.run(cutoff, RETENTION_BATCH_ROWS).changes),
+        Number(pruneLog.run(cutoff, RETENTION_BATCH_ROWS).changes),
+      ]) as [number, number];
+      return { processed, deliveryLog, more: processed === RETENTION_BATCH_ROWS || deliveryLog === RETENTION_BATCH_ROWS };
     },
     deadLetterCount(consumer: string): number {
       return (countDead.get(consumer) as { n: number }).n;

@@ -5,6 +5,7 @@ import { loadConfigOrExit } from '../config/env.ts';
 import { listen, shutdownOnSignals } from '../http/listen.ts';
 import { watchFile } from '../storage/file-guard.ts';
 import { retentionProblem, sweepIntervalMs } from '../storage/retention.ts';
+import { retentionSweeper } from '../storage/retention-sweep.ts';
 import { openOrExit } from '../storage/sqlite.ts';
 import { DEFAULT_STREAM_LIMITS } from '../bus/event-stream.ts';
 import { createLogger } from '../telemetry/logger.ts';
@@ -33,15 +34,14 @@ const stopInboxWatch =
 // Retention: rows older than CONSUMER_INBOX_RETENTION_MS go, in short batches on a timer.
 const retentionWarning = retentionProblem(config.inboxRetentionMs, { ...DEFAULT_STREAM_LIMITS, duplicateWindowSeconds: 600 });
 if (retentionWarning) logger.warn({ retentionMs: config.inboxRetentionMs }, `CONSUMER_INBOX_RETENTION_MS: ${retentionWarning}`);
-const sweepInbox = () => {
-  try {
-    const deleted = inbox.pruneOlderThan(Date.now() - config.inboxRetentionMs);
-    if (deleted.processed || deleted.deliveryLog) logger.debug(deleted, 'inbox retention sweep');
-  } catch (err) {
-    logger.warn({ err: (err as Error).message }, 'inbox retention sweep failed; next sweep retries');
-  }
-};
-const retentionTimer = setInterval(sweepInbox, sweepIntervalMs(config.inboxRetentionMs));
+const sweepInbox = retentionSweeper(() => {
+  const deleted = inbox.pruneBatch(Date.now() - config.inboxRetentionMs);
+  if (deleted.processed || deleted.deliveryLog) logger.debug(deleted, 'inbox retention sweep');
+  return deleted.more;
+});
+const sweepInboxNow = () =>
+  sweepInbox.sweep().catch((err: Error) => logger.warn({ err: err.message }, 'inbox retention sweep failed; next sweep retries'));
+const retentionTimer = setInterval(sweepInboxNow, sweepIntervalMs(config.inboxRetentionMs));
 if (!config.dedup) logger.warn('CONSUMER_DEDUP=false: redeliveries run the handlers again (Phase 1 reproduction)');
 
 const pending = new Map<string, number>();
@@ -137,6 +137,7 @@ logger.info({ port: config.port, consumers: handlers.map((h) => h.consumer) }, '
 shutdownOnSignals(server, logger, { graceMs: 5000 }, async () => {
   clearInterval(pollPending);
   clearInterval(retentionTimer);
+  await sweepInbox.stop();
   stopInboxWatch?.();
   await Promise.all(runners.map((r) => r.stop()));
   await bus.drain();

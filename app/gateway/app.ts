@@ -175,7 +175,8 @@ export function createApp(deps: GatewayDeps): RequestListener {
     });
   });
 
-  app.get('/metrics', (req, res) => serveMetrics(req, res));
+  // With a metrics port of its own (main.ts listens there), /metrics here is a 404 like any unknown path.
+  if (config.metricsPort === undefined) app.get('/metrics', (req, res) => serveMetrics(req, res));
 
   if (adminToken && faultSwitch && recent) {
     const admin = express.Router();

@@ -26,6 +26,9 @@ export const schema = z
   .object({
     WEBHOOK_HOST: z.string().default('127.0.0.1'),
     WEBHOOK_PORT: env.port(3000),
+    // Unset: /metrics on WEBHOOK_PORT. Set: /metrics only here, so that a NetworkPolicy can let
+    // Prometheus scrape without letting it reach the webhook.
+    WEBHOOK_METRICS_PORT: env.optionalString().pipe(z.coerce.number<string | undefined>().int().min(0).max(65535).optional()),
     WEBHOOK_ENDPOINT: z.string().startsWith('/').default(DEFAULT_WEBHOOK_ENDPOINT),
     // On unless turned off explicitly, which is logged as a warning and shown as a gauge at every start.
     WEBHOOK_SIGNATURE_VALIDATION_ENABLED: env.bool(true),
@@ -78,6 +81,14 @@ export const schema = z
           'is set while WEBHOOK_SIGNATURE_VALIDATION_ENABLED=false, so it would not be checked: remove the secret or turn validation on',
       });
     }
+    // Port 0 picks a free port for each (tests), so only a fixed port can clash.
+    if (value.WEBHOOK_METRICS_PORT && value.WEBHOOK_METRICS_PORT === value.WEBHOOK_PORT) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['WEBHOOK_METRICS_PORT'],
+        message: 'must differ from WEBHOOK_PORT (leave it unset to serve /metrics there)',
+      });
+    }
     if (value.WEBHOOK_HEADERS_TIMEOUT_MS > value.WEBHOOK_REQUEST_TIMEOUT_MS) {
       ctx.addIssue({ code: 'custom', path: ['WEBHOOK_HEADERS_TIMEOUT_MS'], message: 'must not exceed WEBHOOK_REQUEST_TIMEOUT_MS' });
     }
@@ -93,6 +104,8 @@ export const schema = z
 export type GatewayConfig = {
   host: string;
   port: number;
+  /** Where /metrics is served instead of `port`, on the same host; undefined: on `port`. */
+  metricsPort?: number;
   endpoint: string;
   signature: { enabled: boolean; keys: KeyObject[]; toleranceSeconds: number };
   rateLimit: { enabled: boolean; perMinute: number; maxClients: number };
@@ -120,6 +133,7 @@ export function parseGatewayConfig(source: Record<string, string | undefined>): 
   return {
     host: e.WEBHOOK_HOST,
     port: e.WEBHOOK_PORT,
+    metricsPort: e.WEBHOOK_METRICS_PORT,
     endpoint: e.WEBHOOK_ENDPOINT,
     signature: {
       enabled: e.WEBHOOK_SIGNATURE_VALIDATION_ENABLED,

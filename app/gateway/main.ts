@@ -1,10 +1,12 @@
 // Gateway process: the only place that reads the environment, listens and handles SIGTERM.
 // Run with `npm run gateway` (telemetry is preloaded there, see app/telemetry/preload.ts).
+import type { AddressInfo } from 'node:net';
 import { connectToBus } from '../bus/connection.ts';
 import { EventStreamError, verifyEventStream } from '../bus/event-stream.ts';
 import { isTransientBusError, retryUntilDeadline } from '../bus/start-up-retry.ts';
 import { loadConfigOrExit } from '../config/env.ts';
 import { listen, shutdownOnSignals } from '../http/listen.ts';
+import { closeNow, metricsOnly } from '../http/metrics-listener.ts';
 import { createLogger } from '../telemetry/logger.ts';
 import { createApp } from './app.ts';
 import { parseGatewayConfig } from './config.ts';
@@ -47,9 +49,16 @@ const busWriter = createEventBusWriter(bus, {
 
 const app = createApp({ config, busWriter, logger });
 const server = await listen(app, config.host, config.port, config.server);
+const metricsServer =
+  config.metricsPort === undefined ? undefined : await listen(metricsOnly(), config.host, config.metricsPort, config.server);
 releaseStartUpGarbage();
-logger.info({ port: config.port, endpoint: config.endpoint, signature_validation: config.signature.enabled }, 'gateway listening');
+const metricsPort = metricsServer ? (metricsServer.address() as AddressInfo).port : config.port;
+logger.info(
+  { port: config.port, metrics_port: metricsPort, endpoint: config.endpoint, signature_validation: config.signature.enabled },
+  'gateway listening',
+);
 
+// The metrics port stays open while requests finish, so that the last scrapes still see them.
 shutdownOnSignals(server, logger, { graceMs: config.shutdownGraceMs }, async () => {
-  await bus.drain();
+  await Promise.all([metricsServer && closeNow(metricsServer), bus.drain()]);
 });

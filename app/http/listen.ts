@@ -1,5 +1,5 @@
 // Listening and graceful shutdown shared by every service's main.ts.
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '../telemetry/logger.ts';
 import { stopTelemetry } from '../telemetry/sdk.ts';
 
@@ -40,6 +40,23 @@ export async function listen(app: RequestListener, host: string, port: number, l
 }
 
 /**
+ * Stops accepting and resolves once every connection is closed, cutting the rest after graceMs.
+ * server.close() alone goes on serving new requests on open keep-alive connections until they idle
+ * out (5 s; the publisher's pool never idles): so requests that still arrive are answered with
+ * Connection: close, and connections are closed as soon as they fall idle.
+ */
+export async function closeGracefully(server: Server, graceMs: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.prependListener('request', (_req, res: ServerResponse) => res.setHeader('connection', 'close'));
+  server.closeIdleConnections();
+  const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
+  const grace = setTimeout(() => server.closeAllConnections(), graceMs);
+  await closed;
+  clearInterval(idleSweep);
+  clearTimeout(grace);
+}
+
+/**
  * On SIGTERM or SIGINT: stop accepting, let in-flight requests finish (up to graceMs), then run the
  * service's own cleanup (drain NATS, close the outbox), flush telemetry and exit.
  * A second signal exits at once.
@@ -50,11 +67,7 @@ export function shutdownOnSignals(server: Server, logger: Logger, options: { gra
     if (stopping) process.exit(1);
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
-    const grace = setTimeout(() => server.closeAllConnections(), options.graceMs);
-    await closed;
-    clearTimeout(grace);
+    await closeGracefully(server, options.graceMs);
     try {
       await cleanup();
       await stopTelemetry();

@@ -169,6 +169,59 @@ describe('transport mode and path in the metrics', () => {
   });
 });
 
+describe('more events waiting for the outbox than PUBLISHER_API_MAX_WAITING', () => {
+  it('answers the excess 503 overloaded with Retry-After, counts it, logs it once per episode, and keeps every 202', async () => {
+    const name = 'publisher-overloaded';
+    const small = await startService('publisher', {
+      logDir: dir,
+      name,
+      env: { ...baseEnv(), PUBLISHER_OUTBOX_PATH: path.join(dir, `${name}.sqlite`), PUBLISHER_API_MAX_WAITING: '2' },
+    });
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 100 }, (_, i) =>
+          fetch(`${small.url}/events`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(buddyEvent(i)),
+          }).then(async (res) => ({
+            status: res.status,
+            retryAfter: res.headers.get('retry-after'),
+            type: res.headers.get('content-type'),
+            body: (await res.json()) as { reason?: string },
+          })),
+        ),
+      );
+      const refused = answers.filter((a) => a.status === 503);
+      const accepted = answers.filter((a) => a.status === 202);
+      expect(refused.length).toBeGreaterThan(0);
+      expect(accepted.length + refused.length).toBe(answers.length);
+      for (const a of refused) {
+        expect(a).toMatchObject({ retryAfter: '1', body: { reason: 'overloaded' } });
+        expect(a.type).toContain(PROBLEM_CONTENT_TYPE);
+      }
+      const health = async () => ((await (await fetch(`${small.url}/health`)).json()) as { outbox: { depth: number } }).outbox.depth;
+      expect(await health()).toBe(accepted.length);
+      const metrics = await scrape(small.url);
+      expect(sumOf(metrics, 'webhook_publisher_requests_rejected_total', { reason: 'overloaded' })).toBe(refused.length);
+      const logged = readFileSync(small.logFile, 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('events refused while the outbox catches up'));
+      expect(logged.length).toBeGreaterThanOrEqual(1);
+      expect(logged.length).toBeLessThan(refused.length);
+      // The wait is over once the answers are out: the next event is taken.
+      const next = await fetch(`${small.url}/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(buddyEvent(1000)),
+      });
+      expect(next.status).toBe(202);
+    } finally {
+      await small.stop();
+    }
+  });
+});
+
 describe('start-up', () => {
   it.each([
     ['the published demo token', { PUBLISHER_ADMIN_TOKEN: 'demo-admin-token' }],

@@ -29,6 +29,9 @@ export const schema = z
     PUBLISHER_INSTANCE_ID: env.optionalString(),
     // Thousands of events/s through a gateway answering in a few ms, with room for slow attempts.
     PUBLISHER_MAX_IN_FLIGHT: env.positiveInt(256),
+    // POST /events requests read or waiting for their outbox commit; one more gets 503 + Retry-After.
+    // 1,000 is 0.4 s of the 2,500/s ceiling: a store that far behind is overloaded, not slow.
+    PUBLISHER_API_MAX_WAITING: env.positiveInt(1000),
     // Distinct events failing in a row (connection, timeout, 429, 5xx) that open the circuit.
     PUBLISHER_CIRCUIT_FAILURE_THRESHOLD: env.positiveInt(5),
     PUBLISHER_CIRCUIT_MAX_PROBE_INTERVAL_MS: env.positiveInt(30_000),
@@ -75,6 +78,7 @@ export type PublisherConfig = {
   instanceId?: string;
   dualPathRetentionMs: number;
   maxInFlight: number;
+  apiMaxWaiting: number;
   breaker: BreakerPolicy;
   pollIntervalMs: number;
   adminToken?: string;
@@ -117,6 +121,7 @@ export function parsePublisherConfig(source: Record<string, string | undefined>)
     instanceId: e.PUBLISHER_INSTANCE_ID,
     dualPathRetentionMs: e.PUBLISHER_DUAL_PATH_RETENTION_MS,
     maxInFlight: e.PUBLISHER_MAX_IN_FLIGHT,
+    apiMaxWaiting: e.PUBLISHER_API_MAX_WAITING,
     breaker: {
       ...DEFAULT_BREAKER_POLICY,
       failureThreshold: e.PUBLISHER_CIRCUIT_FAILURE_THRESHOLD,

@@ -56,7 +56,7 @@ process.on('SIGHUP', () => {
   }
 });
 
-const app = createApp({ publisher, logger, adminToken: config.adminToken, apiToken: config.apiToken });
+const app = createApp({ publisher, logger, adminToken: config.adminToken, apiToken: config.apiToken, maxWaiting: config.apiMaxWaiting });
 const server = await listen(app, config.host, config.port);
 releaseStartUpGarbage();
 logger.info(

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { watchFile } from '../storage/file-guard.ts';
 import { DEFAULT_RETENTION_MS, sweepIntervalMs } from '../storage/retention.ts';
+import { retentionSweeper } from '../storage/retention-sweep.ts';
 import { EVENT_SOURCE, type EventEnvelope, validateEvent, type ValidationFailure } from '../events/envelope.ts';
 import { createLogger, type Logger } from '../telemetry/logger.ts';
 import { currentTraceHeaders } from '../telemetry/trace-context.ts';
@@ -88,16 +89,10 @@ export function createWebhookPublisher<Tx>(options: WebhookPublisherOptions<Tx>)
   let stopWatching: (() => Promise<void>) | undefined;
   let countTimer: NodeJS.Timeout | undefined;
   let retentionTimer: NodeJS.Timeout | undefined;
+  let dualPathSweeper: ReturnType<typeof retentionSweeper> | undefined;
   const dualPathRetentionMs = options.dualPathRetentionMs ?? DEFAULT_RETENTION_MS;
   // Bounded batches, so a long-neglected table never holds the store in one huge delete.
-  const pruneDualPath = async () => {
-    try {
-      const cutoff = now() - dualPathRetentionMs;
-      for (let i = 0; i < 50 && (await store.pruneDualPath(cutoff, 2000)) === 2000; i++);
-    } catch (err) {
-      logger.warn({ err: (err as Error).message }, 'dual-path retention sweep failed; next sweep retries');
-    }
-  };
+  const pruneDualPath = async () => (await store.pruneDualPath(now() - dualPathRetentionMs, 2000)) === 2000;
   let stopFileWatch: (() => void) | undefined;
   const fileGuard = store.fileGuard;
   const metrics = createPublisherMetrics({
@@ -178,13 +173,20 @@ export function createWebhookPublisher<Tx>(options: WebhookPublisherOptions<Tx>)
       await refreshCounts();
       countTimer = setInterval(refreshCounts, 1000);
       countTimer.unref();
-      retentionTimer = setInterval(() => void pruneDualPath(), sweepIntervalMs(dualPathRetentionMs));
+      const sweeper = retentionSweeper(pruneDualPath);
+      dualPathSweeper = sweeper;
+      retentionTimer = setInterval(
+        () =>
+          sweeper.sweep().catch((err: Error) => logger.warn({ err: err.message }, 'dual-path retention sweep failed; next sweep retries')),
+        sweepIntervalMs(dualPathRetentionMs),
+      );
       retentionTimer.unref();
     },
     /** Stops taking new work, waits for attempts in flight to be recorded, closes the transports. */
     async stop(): Promise<void> {
       clearInterval(countTimer);
       clearInterval(retentionTimer);
+      await dualPathSweeper?.stop();
       stopFileWatch?.();
       stopFileWatch = undefined;
       await stopWatching?.();

@@ -120,7 +120,7 @@ export const METRICS = {
     name: 'webhook_publisher_requests_rejected_total',
     kind: 'counter',
     services: ['publisher'],
-    help: 'Requests to the publisher API answered with a 4xx, by reason (e.g. api_unauthorized, schema_invalid, malformed_json).',
+    help: 'Requests to the publisher API refused, by reason: a 4xx (e.g. api_unauthorized, schema_invalid, malformed_json), or 503 overloaded.',
     labels: ['reason'],
   },
   gatewayEventsReceived: {
@@ -237,7 +237,7 @@ export const METRICS = {
   natsConnected: {
     name: 'event_bus_nats_connected',
     kind: 'gauge',
-    services: ['gateway', 'consumer'],
+    services: ['gateway', 'publisher', 'consumer'],
     help: '1 while this process is connected to NATS, 0 while it is reconnecting.',
     labels: [],
   },

@@ -5,7 +5,8 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../../harness/stack/chromium.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../harness/integration/support.ts';
 import { startPrometheus, type Prometheus } from '../../harness/stack/prometheus.ts';
@@ -29,10 +30,7 @@ beforeAll(async () => {
   execFileSync('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', '--quiet', 'history.om', 'tsdb'], { cwd: dir });
   prometheus = await startPrometheus({ dir: path.join(dir, 'prometheus'), tsdbPath: path.join(dir, 'tsdb') });
   consoleServer = await startConsole({ prometheusUrl: prometheus.url, rateInterval: '1m' });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {

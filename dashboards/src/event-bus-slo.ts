@@ -6,7 +6,9 @@ import {
   QueryVariableBuilder,
   DashboardLinkBuilder,
 } from '@grafana/grafana-foundation-sdk/dashboard';
-import { coverageExpr, MIN_COVERAGE } from '../../slo/coverage.ts';
+import { BURN_WINDOW_MIN_COVERAGE, coverageExpr, formatSpan, MIN_COVERAGE } from '../../slo/coverage.ts';
+import { coveredHistory } from '../../slo/generate-rules.ts';
+import { BURN_WINDOWS } from '../../slo/report/assess.ts';
 import { durationSeconds } from '../../slo/spec.ts';
 import { DATASOURCE, stat, timeseries } from './panels.ts';
 
@@ -30,6 +32,15 @@ export const SLO_FIGURES = {
   /** Seconds of the SLO window the recorded SLI covers (slo/coverage.ts). */
   coverage: COVERAGE,
 };
+
+/**
+ * A burn rate only where the SLI was recorded 90 % of its window ago, the burn alerts' own guard
+ * (slo/generate-rules.ts coveredHistory): before that a "1d" burn is the burn of the minutes so far,
+ * which the burn report and the console show as "–". A presence check, not the coverage subquery,
+ * because a range panel evaluates it at every step.
+ */
+export const burnRateExpr = (w: string) =>
+  `slo:burn_rate:ratio_rate${w}{${SLO}}\nand on (slo)\npresent_over_time(slo:sli_total:rate5m{${SLO}}[5m] offset ${coveredHistory(w)})`;
 
 export function eventBusSlo() {
   return new DashboardBuilder('Event Bus SLO Overview')
@@ -97,8 +108,9 @@ export function eventBusSlo() {
         id: 3,
         title: 'Burn rate',
         description:
-          'Error ratio over the budget. 1x spends the budget exactly in 30 days; pages at 14.4x (1h) and 6x (6h), tickets at 3x (1d) and 1x (3d).',
+          'Error ratio over the budget. 1x spends the budget exactly in 30 days; pages at 14.4x (1h) and 6x (6h), tickets at 3x (1d) and 1x (3d). Each line starts once the SLI has been recorded for 90 % of its window, when the alerts start to judge it.',
         unit: 'suffix:x',
+        noValue: `no window covered yet: the 1h burn starts after ${formatSpan(BURN_WINDOW_MIN_COVERAGE * 3600)} of data`,
         grid: { x: 0, y: 6, w: 12, h: 9 },
         min: 0,
         // The burn-rate alerts' factors (slo/generate-rules.ts): tickets at 1x and 3x, pages at 6x and 14.4x.
@@ -108,9 +120,9 @@ export function eventBusSlo() {
           { value: 6, color: 'red' },
           { value: 14.4, color: 'dark-red' },
         ],
-        targets: ['1h', '6h', '1d', '3d'].map((w, i) => ({
+        targets: BURN_WINDOWS.map((w, i) => ({
           refId: 'ABCD'[i]!,
-          expr: `slo:burn_rate:ratio_rate${w}{${SLO}}`,
+          expr: burnRateExpr(w),
           legend: `{{slo}} ${w}`,
         })),
       }),

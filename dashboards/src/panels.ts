@@ -33,7 +33,9 @@ function query(t: Target) {
   return q;
 }
 
-export function timeseries(p: Common & Thresholds & { min?: number; max?: number; unitByRefId?: Record<string, string> }) {
+export function timeseries(
+  p: Common & Thresholds & { min?: number; max?: number; unitByRefId?: Record<string, string>; noValue?: string },
+) {
   const panel = new TimeseriesBuilder()
     .id(p.id)
     .title(p.title)
@@ -53,6 +55,8 @@ export function timeseries(p: Common & Thresholds & { min?: number; max?: number
     );
   if (p.min !== undefined) panel.min(p.min);
   if (p.max !== undefined) panel.max(p.max);
+  // What Grafana (and the console) shows when every query returns nothing.
+  if (p.noValue) panel.noValue(p.noValue);
   // Without lines, the thresholds would only colour the series: draw them as dashed lines.
   if (p.thresholds || p.thresholdsByRefId) panel.thresholdsStyle(new GraphThresholdsStyleConfigBuilder().mode('dashed' as never));
   panel.thresholds(thresholdsConfig(p.thresholds ?? []));

@@ -12,7 +12,8 @@ import type { IRoute } from '@kubernetes-models/prometheus-operator/monitoring.c
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { parse } from 'yaml';
 import { DASHBOARD_FILES } from '../../dashboards/catalog.ts';
-import type { RuleFile } from '../../observability/load-rule-files.ts';
+import { DASHBOARD_BASE_URL } from '../../observability/conventions.ts';
+import type { Rule, RuleFile } from '../../observability/load-rule-files.ts';
 import { REPO_ROOT } from '../../observability/repo-root.ts';
 import { CANARY_HASH_LABEL } from './rollout.ts';
 import { NATS, PART_OF, SECRETS, SERVICES, type ServiceId } from './topology.ts';
@@ -22,11 +23,28 @@ const monitoringLabels = { 'app.kubernetes.io/part-of': PART_OF };
 /** As in compose/prometheus/prometheus.yml: WebhookGatewayDown's 60 s paging budget assumes 10 s. */
 export const SCRAPE_INTERVAL = '10s';
 
-/** Every group of every rule file, in the order Prometheus loads them locally. */
+/**
+ * Your Grafana, as the people who receive the alerts open it: the rule files link to the compose
+ * stack's (DASHBOARD_BASE_URL), which no cluster serves. Set it and re-render (deploy/README.md).
+ */
+export const GRAFANA_URL = 'https://grafana.example.com';
+
+/** A rule's `dashboard` link moved from the compose Grafana to GRAFANA_URL; any other link is a mistake. */
+export function clusterDashboardLink(link: string): string {
+  if (!link.startsWith(DASHBOARD_BASE_URL)) throw new Error(`dashboard link outside ${DASHBOARD_BASE_URL}: ${link}`);
+  return `${GRAFANA_URL}/d/${link.slice(DASHBOARD_BASE_URL.length)}`;
+}
+
+const withClusterDashboard = (rule: Rule): Rule =>
+  rule.annotations?.dashboard === undefined
+    ? rule
+    : { ...rule, annotations: { ...rule.annotations, dashboard: clusterDashboardLink(rule.annotations.dashboard) } };
+
+/** Every group of every rule file, in the order Prometheus loads them locally, linking to GRAFANA_URL. */
 export function prometheusRule(files: readonly RuleFile[]): PrometheusRule {
   return new PrometheusRule({
     metadata: { name: PART_OF, labels: monitoringLabels },
-    spec: { groups: files.flatMap((f) => f.groups) },
+    spec: { groups: files.flatMap((f) => f.groups).map((g) => ({ ...g, rules: g.rules.map(withClusterDashboard) })) },
   });
 }
 
@@ -52,7 +70,7 @@ export function serviceMonitorFor(id: ServiceId): ServiceMonitor {
     spec: {
       jobLabel: 'event-bus/job',
       selector: { matchLabels: { 'app.kubernetes.io/name': shape.job } },
-      endpoints: [{ port: 'http', path: '/metrics', interval: SCRAPE_INTERVAL, relabelings: canary }],
+      endpoints: [{ port: shape.metrics ? 'metrics' : 'http', path: '/metrics', interval: SCRAPE_INTERVAL, relabelings: canary }],
     },
   });
 }

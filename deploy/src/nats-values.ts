@@ -5,9 +5,13 @@ import { type NatsIdentity, permissionsFor } from '../../app/bus/identities.ts';
 import { EVENT_BUS_ACCOUNT } from '../../app/bus/server-config.ts';
 import { DEFAULT_STREAM_LIMITS } from '../../app/bus/event-stream.ts';
 import { natsCpuRequest } from './resources.ts';
-import { type Bench, NATS, SECRETS } from './topology.ts';
+import { type Bench, NAMESPACE, NATS, SECRETS } from './topology.ts';
 
 export const NATS_CHART = { repository: 'https://nats-io.github.io/k8s/helm/charts/', name: 'nats', version: '2.14.2' } as const;
+
+/** How the chart is installed with these values; the READMEs quote it and a test holds them to it. */
+export const natsHelmCommand = (valuesFile = 'deploy/nats/values.yaml'): string =>
+  `helm upgrade --install ${NATS.release} ${NATS_CHART.name} --repo ${NATS_CHART.repository} --version ${NATS_CHART.version} --namespace ${NAMESPACE} -f ${valuesFile}`;
 
 /** The identities that connect in production; `auditor` is the test harness's. */
 export const DEPLOYED_IDENTITIES: readonly NatsIdentity[] = ['provisioner', 'gateway', 'publisher', 'consumer'];

@@ -24,17 +24,26 @@ const pods = (matchLabels: Record<string, string>): INetworkPolicyPeer => ({ pod
 const tcp = (port: number) => [{ protocol: 'TCP' as const, port }];
 const meta = (name: string) => ({ name, labels: { 'app.kubernetes.io/part-of': PART_OF } });
 
+function gatewayMetricsPort(): number {
+  const { metrics } = SERVICES.gateway;
+  if (!metrics) throw new Error('the gateway has no metrics port: its NetworkPolicy would have to admit Prometheus to the webhook');
+  return metrics.port;
+}
+
 export function networkPolicies(): NetworkPolicy[] {
   const service = (id: ServiceId) => SERVICES[id];
   return [
     new NetworkPolicy({ metadata: meta('default-deny-ingress'), spec: { podSelector: {}, policyTypes: ['Ingress'] } }),
-    // The webhook port is also the metrics port: Prometheus is the one other caller.
+    // Webhooks from the publisher only; Prometheus scrapes the metrics port (WEBHOOK_METRICS_PORT), never the webhook.
     new NetworkPolicy({
       metadata: meta(service('gateway').job),
       spec: {
         podSelector: { matchLabels: selectorOf('gateway') },
         policyTypes: ['Ingress'],
-        ingress: [{ from: [pods(selectorOf('publisher')), PROMETHEUS_PEER], ports: tcp(service('gateway').port) }],
+        ingress: [
+          { from: [pods(selectorOf('publisher'))], ports: tcp(service('gateway').port) },
+          { from: [PROMETHEUS_PEER], ports: tcp(gatewayMetricsPort()) },
+        ],
       },
     }),
     new NetworkPolicy({

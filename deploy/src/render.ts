@@ -18,7 +18,7 @@ import {
   prometheusRule,
   serviceMonitorFor,
 } from './monitoring.ts';
-import { natsValues, NATS_CHART } from './nats-values.ts';
+import { natsHelmCommand, natsValues } from './nats-values.ts';
 import { networkPolicies } from './network.ts';
 import { analysisTemplate, gatewayRollout } from './rollout.ts';
 import { consumerScaledObject, gatewayAutoscaler } from './scaling.ts';
@@ -90,7 +90,7 @@ export function renderDeploy(inputs: DeployInputs): Map<string, string> {
   );
   files.set(
     'nats/values.yaml',
-    `${HEADER}# helm upgrade --install ${NATS_CHART.name} ${NATS_CHART.name} --repo ${NATS_CHART.repository} --version ${NATS_CHART.version} \\\n#   --namespace ${NAMESPACE} -f deploy/nats/values.yaml\n${yaml(natsValues(inputs.bench))}`,
+    `${HEADER}# ${natsHelmCommand().replace(' --namespace', ' \\\n#   --namespace')}\n${yaml(natsValues(inputs.bench))}`,
   );
   return files;
 }

@@ -1,5 +1,5 @@
 // Requests and limits from the measured numbers in docs/bench/bench.json (npm run bench), not guesses.
-import type { Bench, ServiceId } from './topology.ts';
+import type { Bench, BenchStage, ServiceId } from './topology.ts';
 
 /** What one replica is sized for: the rate at which the bench holds the end-to-end p99 under 100 ms,
  *  twenty times the design's 50 events/s peak. The gateway's HPA adds replicas beyond it. */
@@ -18,21 +18,28 @@ const roundUp = (value: number, step: number) => Math.ceil(value / step) * step;
 const mebibytes = (mb: number) => `${roundUp(mb, 16)}Mi`;
 const millicores = (micros: number) => `${roundUp((micros * SIZING_EVENTS_PER_SECOND) / 1000, 10)}m`;
 
+/**
+ * Which of the bench's runs sizes each service, memory and CPU from the same one: the publisher
+ * runs on PostgreSQL here, so its PostgreSQL run; the consumer's work does not depend on the
+ * outbox, and its peak RSS is read after the SQLite run, so that one.
+ */
+export const SIZING_RUN = { publisher: 'postgres', consumer: 'sqlite' } as const satisfies Record<Exclude<ServiceId, 'gateway'>, string>;
+
+function sizingStage(bench: Bench, run: keyof Bench['pipeline']): BenchStage {
+  const stage = bench.pipeline[run].stages.find((s) => s.rate === SIZING_EVENTS_PER_SECOND);
+  if (!stage) throw new Error(`bench.json has no ${run} pipeline stage at ${SIZING_EVENTS_PER_SECOND} events/s`);
+  return stage;
+}
+
 /** CPU microseconds one event costs the service, as measured. */
 export function cpuMicrosPerEvent(bench: Bench, service: ServiceId): number {
-  const publisher = () => {
-    const stage = bench.pipeline.sqlite.stages.find((s) => s.rate === SIZING_EVENTS_PER_SECOND);
-    if (!stage) throw new Error(`bench.json has no pipeline stage at ${SIZING_EVENTS_PER_SECOND} events/s`);
-    return stage.publisherCpuMicrosPerEvent;
-  };
   if (service === 'gateway') return bench.gatewayThroughput.gateway.serverCpuMicrosPerRequest;
-  // The consumers have no CPU figure in the bench yet (it measures the publisher and the gateway);
-  // until it does, they borrow the publisher's: both commit every event to a database.
-  return publisher();
+  if (service === 'publisher') return sizingStage(bench, SIZING_RUN.publisher).publisherCpuMicrosPerEvent;
+  return sizingStage(bench, SIZING_RUN.consumer).consumerCpuMicrosPerEvent;
 }
 
 /** Requests hold the measured peak (the scheduler reserves what a busy replica really uses);
- *  limits add the headroom above. The publisher runs on PostgreSQL here, so its PostgreSQL peak counts. */
+ *  limits add the headroom above. */
 export function resourcesFor(bench: Bench, service: ServiceId): Resources {
   const peakMb = service === 'publisher' ? bench.peakRssMb.publisherPostgres : bench.peakRssMb[service];
   return {

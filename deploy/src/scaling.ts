@@ -2,7 +2,7 @@
 import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { EVENT_BUS_ACCOUNT } from '../../app/bus/server-config.ts';
-import { NAMESPACE, NATS, SERVICES } from './topology.ts';
+import { type Bench, NAMESPACE, NATS, SERVICES } from './topology.ts';
 import { labelsOf } from './workloads.ts';
 
 /** The design's peak load (docs: 50 events/s); the stream's byte cap is sized on it too. */
@@ -13,9 +13,9 @@ export const END_TO_END_SLO_SECONDS = 5;
 export const CONSUMER_SCALING = {
   // Two: one replica per node survives a drain or a node loss without a pause in consuming.
   min: 2,
-  // One replica handles far more than the design's peak (the bench's pipeline ceiling, 2,000/s,
-  // is the publisher's); lag beyond what five can clear is a stuck handler or a poisoned message,
-  // which more pullers on the same durable do not fix.
+  // One replica handles far more than the design's peak (the bench's pipeline ceiling,
+  // pipelineCeiling(), is the publisher's: the one consumer there kept up with it); lag beyond what
+  // five can clear is a stuck handler or a poisoned message, which more pullers on the same durable do not fix.
   max: 5,
   // A backlog of five seconds' peak traffic per replica: past it, the oldest waiting event already
   // misses the end-to-end SLO, so one more replica is worth its start-up.
@@ -31,13 +31,19 @@ export const CONSUMER_SCALING = {
 export const GATEWAY_SCALING = {
   // Two: the publisher fails over between replicas, and one survives a drain.
   min: 2,
-  // One replica takes ~8,600 events/s at full CPU (npm run bench); six is far past any load the
-  // design foresees and bounds what a flood of bad requests can cost.
+  // One replica takes thousands of events/s at full CPU (gatewayReplicaCapacity()); six is far past
+  // any load the design foresees and bounds what a flood of bad requests can cost.
   max: 6,
   // Scale out at 70 % of the request: the bench's p99 stays under 10 ms up to there, with room
   // for the 30 s or so a new replica takes to verify the stream and pass readiness.
   cpuUtilization: 70,
 } as const;
+
+/** The highest rate the bench's whole pipeline sustained (SQLite outbox): publisher, gateway and one consumer. */
+export const pipelineCeiling = (bench: Bench): number => bench.pipeline.sqlite.ceiling;
+
+/** Events/s one gateway replica answered with its CPU saturated, in the bench's closed loop. */
+export const gatewayReplicaCapacity = (bench: Bench): number => Math.round(bench.gatewayThroughput.gateway.perSecond);
 
 /** KEDA reads the consumer's leader as `<server name>.<this host>`, which the headless Service resolves. */
 export const NATS_MONITORING_ENDPOINT = `${NATS.release}-headless.${NAMESPACE}.svc.cluster.local:${NATS.monitorPort}`;

@@ -18,6 +18,8 @@ export type ServiceShape = {
   portVariable: string;
   hostVariable: string;
   port: number;
+  /** A port that serves /metrics alone, and the variable that sets it: Prometheus is admitted there, not to `port`. */
+  metrics?: { portVariable: string; port: number };
   identity: NatsIdentity;
   probes: { liveness: string; readiness: string; startup: string };
 };
@@ -37,6 +39,8 @@ export const SERVICES: Record<ServiceId, ServiceShape> = {
     portVariable: 'WEBHOOK_PORT',
     hostVariable: 'WEBHOOK_HOST',
     port: 3000,
+    // The webhook is for the publisher alone; 9464 is the OpenTelemetry Prometheus exporter's usual port.
+    metrics: { portVariable: 'WEBHOOK_METRICS_PORT', port: 9464 },
     identity: 'gateway',
     // Liveness asks only whether the process answers: a NATS outage is not fixed by restarting
     // every gateway. Readiness includes the stream, so a gateway that cannot publish gets no traffic.
@@ -101,9 +105,11 @@ export const SECRETS = {
   pagerdutyRoutingKey: { name: 'alertmanager-pagerduty', key: 'routing-key' },
 } as const;
 
+export type BenchStage = { rate: number; publisherCpuMicrosPerEvent: number; consumerCpuMicrosPerEvent: number };
+/** What the generator reads of docs/bench/bench.json (harness/bench/bench.ts writes it). */
 export type Bench = {
-  gatewayThroughput: { gateway: { serverCpuMicrosPerRequest: number; natsCpuMicrosPerRequest: number } };
-  pipeline: { sqlite: { stages: { rate: number; publisherCpuMicrosPerEvent: number }[] } };
+  gatewayThroughput: { gateway: { perSecond: number; serverCpuMicrosPerRequest: number; natsCpuMicrosPerRequest: number } };
+  pipeline: Record<'sqlite' | 'postgres', { stages: BenchStage[]; ceiling: number }>;
   peakRssMb: Record<'gateway' | 'publisher' | 'consumer' | 'publisherPostgres', number>;
 };
 

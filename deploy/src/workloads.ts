@@ -107,13 +107,17 @@ export function podTemplate({ id, bench, env, files, dataVolume }: PodOptions): 
   const container: IContainer = {
     name: id,
     image: IMAGE,
-    ports: [{ name: 'http', containerPort: shape.port }],
+    ports: [
+      { name: 'http', containerPort: shape.port },
+      ...(shape.metrics ? [{ name: 'metrics', containerPort: shape.metrics.port }] : []),
+    ],
     env: [
       // The image's CMD starts app/$SERVICE/main.ts (compose/Dockerfile).
       literal('SERVICE', id),
       literal('OTEL_SERVICE_NAME', shape.job),
       literal(shape.hostVariable, '0.0.0.0'),
       literal(shape.portVariable, String(shape.port)),
+      ...(shape.metrics ? [literal(shape.metrics.portVariable, String(shape.metrics.port))] : []),
       ...natsEnv(shape.identity),
       ...env,
       ...files.map((f) => f.env),
@@ -239,7 +243,14 @@ export function serviceFor(id: ServiceId): Service {
   const shape = SERVICES[id];
   return new Service({
     metadata: { name: shape.job, labels: { ...labelsOf(id), 'event-bus/job': shape.job } },
-    spec: { selector: selectorOf(id), ports: [{ name: 'http', port: shape.port, targetPort: 'http' }] },
+    spec: {
+      selector: selectorOf(id),
+      ports: [
+        { name: 'http', port: shape.port, targetPort: 'http' },
+        // The ServiceMonitor finds its endpoint on the Service by this name.
+        ...(shape.metrics ? [{ name: 'metrics', port: shape.metrics.port, targetPort: 'metrics' }] : []),
+      ],
+    },
   });
 }
 

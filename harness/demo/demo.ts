@@ -92,7 +92,7 @@ const control = await startControlServer({
 
 console.log(`
   Console          ${consoleServer.url}   dashboards, firing alerts with runbooks, SLO status
-  Prometheus       ${prometheus.url}   targets, the ten alerts and the SLO rules
+  Prometheus       ${prometheus.url}   targets, the alert and recording rules of alerts/ and slo/
   Alertmanager     ${alertmanager.url}   routing and inhibition (amtool alert query --alertmanager.url=${alertmanager.url})
   Alert receiver   ${receiver.url}/notifications   what would have gone to Slack and PagerDuty (also printed below)
   Publisher API    ${stack.publisher.url}/events   POST events here (Buddy System); health: ${stack.publisher.url}/health

@@ -19,8 +19,21 @@ export type DrillResult = {
   timeToQuietMs: number | null;
   /** Alerts the drill caused that still fire at its end, each with what clears it. */
   residue: (ActiveAlert & { hint: string })[];
+  /** The verdict in words (drillOutcome): a pass that left alerts firing says so. */
+  outcome: string;
   error?: string;
 };
+
+/**
+ * `pass`, `FAIL: <why>`, and either followed by what the drill left firing and what clears each:
+ * a drill that resolves its alert but leaves a page behind has not left the demo as it found it.
+ */
+export function drillOutcome(r: Pick<DrillResult, 'pass' | 'error' | 'residue'>): string {
+  const verdict = r.pass ? 'pass' : `FAIL: ${r.error ?? 'unknown'}`;
+  const hints = new Map(r.residue.map((a) => [a.name, a.hint]));
+  if (!hints.size) return verdict;
+  return `${verdict}${r.pass ? ',' : ';'} left firing: ${[...hints].map(([name, hint]) => `${name} (${hint})`).join('; ')}`;
+}
 
 /**
  * Every alert that fires: active in Alertmanager (inhibited and silenced ones still fire), and firing
@@ -92,11 +105,13 @@ export async function runDrill(
     pass: false,
     timeToQuietMs: null,
     residue: [],
+    outcome: '',
   };
   print(`\n== ${drill.alert}${t.timeScale > 1 ? ` (rules scaled down ${t.timeScale}x)` : ''}`);
   if (await firing(t, drill.alert)) {
     result.error = 'already firing before the fault was injected';
     print(`   ${result.error}; skipped`);
+    result.outcome = drillOutcome(result);
     return result;
   }
   let mitigated = false;
@@ -148,24 +163,25 @@ export async function runDrill(
     for (const name of new Set(result.residue.map((r) => r.name))) print(`     ${name}: ${clearingHint(name)}`);
   } else if (result.timeToQuietMs !== null)
     print(`   quiet again after ${(result.timeToQuietMs / 1000).toFixed(1)} s: nothing the drill set off still fires`);
+  result.outcome = drillOutcome(result);
   return result;
 }
 
 export function drillMarkdown(results: DrillResult[]): string {
   const s = (ms: number | null) => (ms === null ? '–' : `${(ms / 1000).toFixed(1)} s`);
+  // A clearing command may hold a pipe, which would end the table cell.
+  const cell = (text: string) => text.replaceAll('|', '\\|');
   return [
     '# Drill report',
     '',
-    '| alert | fault | time to fire | time to resolve | time to quiet | left firing | result |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    '| alert | fault | time to fire | time to resolve | time to quiet | result |',
+    '| --- | --- | --- | --- | --- | --- |',
     ...results.map(
       (r) =>
-        `| ${r.alert}${r.timeScale > 1 ? ` (scaled ${r.timeScale}x)` : ''} | ${r.fault} | ${s(r.timeToFireMs)} | ${s(r.timeToResolveMs)} | ${s(r.timeToQuietMs)} | ${
-          r.residue.length ? [...new Set(r.residue.map((a) => `${a.name} (${a.hint})`))].join('; ') : 'nothing'
-        } | ${r.pass ? 'pass' : `FAIL: ${r.error}`} |`,
+        `| ${cell(`${r.alert}${r.timeScale > 1 ? ` (scaled ${r.timeScale}x)` : ''}`)} | ${cell(r.fault)} | ${s(r.timeToFireMs)} | ${s(r.timeToResolveMs)} | ${s(r.timeToQuietMs)} | ${cell(drillOutcome(r))} |`,
     ),
     '',
-    'Time to fire: from injecting the fault until the alert is active (not inhibited) in Alertmanager. Time to resolve: from applying the mitigation until it is gone. Time to quiet: from then until every other alert the fault set off has resolved too; "left firing" lists those that had not, with what clears each.',
+    'Time to fire: from injecting the fault until the alert is active (not inhibited) in Alertmanager. Time to resolve: from applying the mitigation until it is gone. Time to quiet: from then until every other alert the fault set off has resolved too; a result "left firing" lists those that had not, with what clears each.',
     '',
   ].join('\n');
 }

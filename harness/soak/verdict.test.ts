@@ -75,6 +75,17 @@ describe('the soak verdict', () => {
     expect(verdict.leaks).toEqual(leak ? [series] : []);
   });
 
+  it('allows a service its socket pool on open_fds: a stall near the end is not a leak, a leak per request still is', () => {
+    // 40 fds, then a stall fills the pool to 300 over the last 40 s.
+    const stall = (t: number) => (t > 260 ? 300 : 40);
+    const judge = (f: (t: number) => number, socketPools?: Record<string, number>) =>
+      judgeSoak(run('publisher.open_fds', 300, f), { warmupSeconds: 60, ratePerSecond: 250, socketPools }).ok;
+    expect(judge(stall)).toBe(false);
+    expect(judge(stall, { publisher: 756 })).toBe(true);
+    expect(judge(stall, { gateway: 756 })).toBe(false); // another service's pool
+    expect(judge((t) => 40 + t * 250, { publisher: 756 })).toBe(false); // one fd per request at 250/s
+  });
+
   it('reports the slope per hour of every series', () => {
     const verdict = judgeSoak(
       run('gateway.open_fds', 100, (t) => 10 + t / 10),

@@ -66,7 +66,18 @@ const median = (v: number[]) => {
   return s.length ? s[Math.floor((s.length - 1) / 2)]! : Number.NaN;
 };
 
-export function judgeSoak(samples: readonly SoakSample[], options: { warmupSeconds: number; ratePerSecond: number }): SoakVerdict {
+export type JudgeOptions = {
+  warmupSeconds: number;
+  ratePerSecond: number;
+  /**
+   * Sockets a service may hold open at once, by service name: a keep-alive pool fills up to its
+   * in-flight cap while the machine stalls and drains once it recovers, so its fds swing by up to
+   * that many without leaking. Added to that service's open_fds allowance.
+   */
+  socketPools?: Record<string, number>;
+};
+
+export function judgeSoak(samples: readonly SoakSample[], options: JudgeOptions): SoakVerdict {
   const judged = samples.filter((s) => s.t >= options.warmupSeconds);
   const judgedSeconds = judged.length ? judged.at(-1)!.t - judged[0]!.t : 0;
   const names = [...new Set(samples.flatMap((s) => Object.keys(s.values)))].sort();
@@ -75,6 +86,7 @@ export function judgeSoak(samples: readonly SoakSample[], options: { warmupSecon
       const v = s.values[name];
       return v === null || v === undefined || !Number.isFinite(v) ? [] : [[s.t, v] as [number, number]];
     });
+    const service = name.slice(0, name.indexOf('.'));
     const measure = name.slice(name.indexOf('.') + 1);
     const slope = leastSquaresSlope(points);
     const level = median(points.map(([, v]) => v));
@@ -84,7 +96,7 @@ export function judgeSoak(samples: readonly SoakSample[], options: { warmupSecon
       measure === 'stream_bytes'
         ? streamAllowance(options.ratePerSecond, judgedSeconds)
         : rule
-          ? Math.max(rule.floor, rule.fraction * Math.abs(level))
+          ? Math.max(rule.floor, rule.fraction * Math.abs(level)) + (measure === 'open_fds' ? (options.socketPools?.[service] ?? 0) : 0)
           : Number.POSITIVE_INFINITY;
     return {
       series: name,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { coverageLabel, formatSpan, hasSufficientCoverage } from '../coverage.ts';
-import { assess, burnDown, stepBurnRates, type SloRaw } from './assess.ts';
+import { assess, burnDown, chartSeries, stepBurnRates, type SloRaw } from './assess.ts';
 
 const MINUTE = 60;
 const HOUR = 3600;
@@ -106,5 +106,27 @@ describe('burn-down', () => {
       0,
       null,
     ]);
+  });
+});
+
+describe('chart series (issue 15)', () => {
+  const END = 1_000_000 * 300;
+  // Every 5-minute step burns 60x: three of five events dead-lettered against a 1 % budget.
+  const steps = (count: number) =>
+    Array.from({ length: count }, (_, i) => ({ time: END - (count - 1 - i) * 5 * MINUTE, bad: 3, total: 5 }));
+
+  it('draws no budget and no burn on a four-minute history, though every step burns 60x', () => {
+    const series = chartSeries(steps(1), 0.99, { seconds: 4 * MINUTE, windowSeconds: WINDOW }, END);
+    expect(series).toEqual({ budgetRemaining: [null], burnRate: [null] });
+  });
+
+  it('draws a step burn once the data before it covers 90 % of 1h, and the budget once a status may be given', () => {
+    const twoHours = chartSeries(steps(24), 0.99, { seconds: 2 * HOUR, windowSeconds: WINDOW }, END);
+    expect(twoHours.budgetRemaining.every((v) => v === null)).toBe(true);
+    // Data from END - 2h: steps at least 54 min after it, the last 14 of 24.
+    expect(twoHours.burnRate.map((v) => (v === null ? null : +v.toFixed(6)))).toEqual([...Array(10).fill(null), ...Array(14).fill(60)]);
+    const full = chartSeries(steps(4), 0.99, { seconds: WINDOW, windowSeconds: WINDOW }, END);
+    expect(full.burnRate.map((v) => +v!.toFixed(6))).toEqual([60, 60, 60, 60]);
+    expect(full.budgetRemaining.map((v) => +v!.toFixed(6))).toEqual([-14, -29, -44, -59]);
   });
 });

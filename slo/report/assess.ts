@@ -98,3 +98,25 @@ export function burnDown(steps: { bad: number; total: number }[], objective: num
 export function stepBurnRates(steps: { bad: number; total: number }[], objective: number): (number | null)[] {
   return steps.map((s) => (s.total > 0 ? s.bad / s.total / errorBudgetOf(objective) : null));
 }
+
+/**
+ * The report's chart series, no bolder than its table: no budget left while the status would be
+ * insufficient data (the burn-down of four minutes reads −11000 %), and a step's burn rate only where
+ * the data before it covers the shortest burn window the table shows. On a young history a step burn
+ * is a few minutes' burn, which the table's "–" under 1h exists to hide.
+ */
+export function chartSeries(
+  steps: { time: number; bad: number; total: number }[],
+  objective: number,
+  coverage: { seconds: number; windowSeconds: number },
+  end: number,
+): { budgetRemaining: (number | null)[]; burnRate: (number | null)[] } {
+  const { seconds, windowSeconds } = coverage;
+  // Data as old as the window may be older still: then every step is covered.
+  const dataStart = seconds >= windowSeconds ? -Infinity : end - seconds;
+  const shortestBurn = durationSeconds(BURN_WINDOWS[0]);
+  return {
+    budgetRemaining: hasSufficientCoverage(seconds, windowSeconds) ? burnDown(steps, objective) : steps.map(() => null),
+    burnRate: stepBurnRates(steps, objective).map((rate, i) => (coversBurnWindow(steps[i]!.time - dataStart, shortestBurn) ? rate : null)),
+  };
+}

@@ -1,8 +1,9 @@
 // Reads, for each SLO, the numbers the report needs from Prometheus, using the spec's own SLI
-// queries over raw metrics (so it works on any Prometheus that has the metrics, rules or not).
+// queries over raw metrics (so it works on any Prometheus that has the metrics, rules or not), except
+// one recording the rules make for vanished targets, read where it exists (asTheRulesRead).
 import { parsePromql, selectors } from '../../observability/promql/analysis.ts';
 import { coverageExpr } from '../coverage.ts';
-import { durationSeconds, withWindow, type SloSpec } from '../spec.ts';
+import { durationSeconds, readingExpectedTargets, withWindow, type SloSpec } from '../spec.ts';
 import type { BurnWindow, Ratio, SloRaw } from './assess.ts';
 import { BURN_WINDOWS } from './assess.ts';
 import { instantValue, rangeValues } from './prometheus-api.ts';
@@ -73,7 +74,22 @@ export function chartSteps(window: ReportWindow, covered: number): { first: numb
   return { first: window.end - (steps - 1) * stepSeconds, stepSeconds };
 }
 
-export async function gatherSlo(baseUrl: string, spec: SloSpec, window: ReportWindow): Promise<SloData> {
+/**
+ * The SLI as the burn alerts read it, where Prometheus has it. With `expectedTargets`, the generated
+ * rules record slo:expected_target:up, which reads 0 for a target that vanished, and read it instead of
+ * `up{job=…}` (readingExpectedTargets in slo/spec.ts). Where the recording has data in the window,
+ * the report reads it too; on a Prometheus without the rules it falls back to raw `up`, which does not
+ * see a vanished target.
+ */
+export async function asTheRulesRead(baseUrl: string, spec: SloSpec, window: ReportWindow): Promise<SloSpec> {
+  if (!spec.expectedTargets) return spec;
+  const recorded = `slo:expected_target:up{slo="${spec.name}"}`;
+  const recordedSeries = await instantValue(baseUrl, `count(present_over_time(${recorded}[${window.seconds}s]))`, window.end);
+  return recordedSeries === undefined ? spec : readingExpectedTargets(spec);
+}
+
+export async function gatherSlo(baseUrl: string, declared: SloSpec, window: ReportWindow): Promise<SloData> {
+  const spec = await asTheRulesRead(baseUrl, declared, window);
   const errorRatio = async (range: string, time: number): Promise<Ratio> => {
     const total = await instantValue(baseUrl, withWindow(spec.total, range), time);
     if (total === undefined || !(total > 0)) return undefined;

@@ -10,8 +10,11 @@ export type SloReport = SloAssessment & {
   displayName: string;
   description: string;
   service: string;
-  /** One point per step, at the step's end; each covers the `stepSeconds` before it. */
-  series: { time: number[]; stepSeconds: number; budgetRemaining: number[]; burnRate: (number | null)[] };
+  /**
+   * One point per step, at the step's end; each covers the `stepSeconds` before it. Null where the
+   * table would say "–" too (assess.ts chartSeries).
+   */
+  series: { time: number[]; stepSeconds: number; budgetRemaining: (number | null)[]; burnRate: (number | null)[] };
 };
 
 export type Report = { generatedAt: string; prometheusUrl: string; at: string; window: ReportWindow; slos: SloReport[] };
@@ -121,10 +124,11 @@ export function renderHtml(report: Report): string {
     .map((s) => {
       const points = <T>(values: T[]) => s.series.time.map((t, i) => [t, values[i] ?? null] as [number, number | null]);
       const axis = chartAxis(s, report.window);
+      const budgetValues = s.series.budgetRemaining.filter((v): v is number => v !== null);
       const burnDownChart = lineChart([{ name: 'error budget left', color: '#2563eb', points: points(s.series.budgetRemaining) }], {
         title: `${s.displayName}: error budget burn-down`,
         yFormat: (v) => `${Math.round(v * 100)}%`,
-        yMin: Math.min(0, ...s.series.budgetRemaining),
+        yMin: Math.min(0, ...budgetValues),
         yMax: 1,
         thresholds: [{ value: 0, label: 'exhausted', color: '#b91c1c' }],
         ...axis,
@@ -141,6 +145,24 @@ export function renderHtml(report: Report): string {
         ],
         ...axis,
       });
+      // An empty frame would look like a flat, healthy line: say why there is nothing to draw.
+      const chartOrNote = (svg: string, values: (number | null)[], chart: string, why: string) =>
+        values.some((v) => v !== null) ? dotLonePoints(svg) : `<p class="nodata chart-note" data-chart="${chart}">${escapeHtml(why)}</p>`;
+      const charts =
+        s.status === 'No data'
+          ? ''
+          : chartOrNote(
+              burnDownChart,
+              s.series.budgetRemaining,
+              'budget',
+              `No burn-down yet: the data covers ${covered(s)}, less than the ${formatSpan(s.coverage.windowSeconds * MIN_COVERAGE)} a budget needs.`,
+            ) +
+            chartOrNote(
+              burnChart,
+              s.series.burnRate,
+              'burn',
+              `No burn rate yet: it is drawn once the data covers ${BURN_WINDOW_MIN_COVERAGE * 100} % of ${BURN_WINDOWS[0]}, the shortest window the alerts judge.`,
+            );
       const noData =
         s.status === 'No data'
           ? '<p class="nodata">No data: there was no traffic for this SLO in the window, so nothing can be said about it.</p>'
@@ -149,7 +171,7 @@ export function renderHtml(report: Report): string {
             : '';
       return `<section id="${s.name}"><h2>${escapeHtml(s.displayName)} <span class="status" style="background:${STATUS_COLOR[s.status]}">${s.status}</span></h2>
 <p>${escapeHtml(s.description)} Objective ${pct(s.objective)}; the data covers ${covered(s)}; achieved ${pct(s.achieved)} (previous window ${pct(s.previous.achieved)}); error budget left ${budget(s)}.</p>${noData}
-<div class="charts">${dotLonePoints(burnDownChart)}${dotLonePoints(burnChart)}</div></section>`;
+<div class="charts">${charts}</div></section>`;
     })
     .join('\n');
   return `<!doctype html>

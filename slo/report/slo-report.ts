@@ -5,7 +5,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { coverageLabel } from '../coverage.ts';
 import { loadSloSpecs, type SloSpec } from '../spec.ts';
-import { assess, burnDown, stepBurnRates } from './assess.ts';
+import { assess, chartSeries } from './assess.ts';
 import { gatherSlo, resolveWindow } from './gather.ts';
 import { checkReachable, PrometheusUnreachable } from './prometheus-api.ts';
 import { renderHtml, renderMarkdown, type Report } from './render.ts';
@@ -30,8 +30,7 @@ export async function buildReport(options: { prometheusUrl: string; window?: str
       series: {
         time: data.steps.map((s) => s.time),
         stepSeconds: data.stepSeconds,
-        budgetRemaining: burnDown(data.steps, spec.objective),
-        burnRate: stepBurnRates(data.steps, spec.objective),
+        ...chartSeries(data.steps, spec.objective, data.raw.coverage, window.end),
       },
     });
   }
