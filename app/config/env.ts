@@ -21,8 +21,12 @@ const optionalString = () =>
     .optional()
     .or(z.literal('').transform(() => undefined));
 
+const portNumber = () => z.coerce.number<string | undefined>().int().min(0).max(65535);
+
 export const env = {
-  port: (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback),
+  port: (fallback: number) => portNumber().default(fallback),
+  /** Unset or empty: undefined. */
+  optionalPort: () => optionalString().pipe(portNumber().optional()),
   positiveInt: (fallback: number) => z.coerce.number().int().positive().default(fallback),
   nonNegativeInt: (fallback: number) => z.coerce.number().int().min(0).default(fallback),
   bool: (fallback: boolean) => z.stringbool().default(fallback),

@@ -34,14 +34,17 @@ const stopInboxWatch =
 // Retention: rows older than CONSUMER_INBOX_RETENTION_MS go, in short batches on a timer.
 const retentionWarning = retentionProblem(config.inboxRetentionMs, { ...DEFAULT_STREAM_LIMITS, duplicateWindowSeconds: 600 });
 if (retentionWarning) logger.warn({ retentionMs: config.inboxRetentionMs }, `CONSUMER_INBOX_RETENTION_MS: ${retentionWarning}`);
-const sweepInbox = retentionSweeper(() => {
-  const deleted = inbox.pruneBatch(Date.now() - config.inboxRetentionMs);
-  if (deleted.processed || deleted.deliveryLog) logger.debug(deleted, 'inbox retention sweep');
-  return deleted.more;
-});
-const sweepInboxNow = () =>
-  sweepInbox.sweep().catch((err: Error) => logger.warn({ err: err.message }, 'inbox retention sweep failed; next sweep retries'));
-const retentionTimer = setInterval(sweepInboxNow, sweepIntervalMs(config.inboxRetentionMs));
+const inboxSweeper = retentionSweeper(
+  () => {
+    const deleted = inbox.pruneBatch(Date.now() - config.inboxRetentionMs);
+    if (deleted.processed || deleted.deliveryLog) logger.debug(deleted, 'inbox retention sweep');
+    return deleted.more;
+  },
+  {
+    everyMs: sweepIntervalMs(config.inboxRetentionMs),
+    onError: (err) => logger.warn({ err: err.message }, 'inbox retention sweep failed; next sweep retries'),
+  },
+);
 if (!config.dedup) logger.warn('CONSUMER_DEDUP=false: redeliveries run the handlers again (Phase 1 reproduction)');
 
 const pending = new Map<string, number>();
@@ -136,8 +139,7 @@ logger.info({ port: config.port, consumers: handlers.map((h) => h.consumer) }, '
 
 shutdownOnSignals(server, logger, { graceMs: 5000 }, async () => {
   clearInterval(pollPending);
-  clearInterval(retentionTimer);
-  await sweepInbox.stop();
+  await inboxSweeper.stop();
   stopInboxWatch?.();
   await Promise.all(runners.map((r) => r.stop()));
   await bus.drain();

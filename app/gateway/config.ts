@@ -28,7 +28,7 @@ export const schema = z
     WEBHOOK_PORT: env.port(3000),
     // Unset: /metrics on WEBHOOK_PORT. Set: /metrics only here, so that a NetworkPolicy can let
     // Prometheus scrape without letting it reach the webhook.
-    WEBHOOK_METRICS_PORT: env.optionalString().pipe(z.coerce.number<string | undefined>().int().min(0).max(65535).optional()),
+    WEBHOOK_METRICS_PORT: env.optionalPort(),
     WEBHOOK_ENDPOINT: z.string().startsWith('/').default(DEFAULT_WEBHOOK_ENDPOINT),
     // On unless turned off explicitly, which is logged as a warning and shown as a gauge at every start.
     WEBHOOK_SIGNATURE_VALIDATION_ENABLED: env.bool(true),

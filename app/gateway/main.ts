@@ -5,8 +5,8 @@ import { connectToBus } from '../bus/connection.ts';
 import { EventStreamError, verifyEventStream } from '../bus/event-stream.ts';
 import { isTransientBusError, retryUntilDeadline } from '../bus/start-up-retry.ts';
 import { loadConfigOrExit } from '../config/env.ts';
-import { listen, shutdownOnSignals } from '../http/listen.ts';
-import { closeNow, metricsOnly } from '../http/metrics-listener.ts';
+import { closeGracefully, listen, shutdownOnSignals } from '../http/listen.ts';
+import { metricsOnly } from '../http/metrics-listener.ts';
 import { createLogger } from '../telemetry/logger.ts';
 import { createApp } from './app.ts';
 import { parseGatewayConfig } from './config.ts';
@@ -58,7 +58,8 @@ logger.info(
   'gateway listening',
 );
 
-// The metrics port stays open while requests finish, so that the last scrapes still see them.
+// The metrics port stays open while requests finish, so that the last scrapes still see them; then
+// it closes at once (no grace): a scrape cut short is retried at the next interval.
 shutdownOnSignals(server, logger, { graceMs: config.shutdownGraceMs }, async () => {
-  await Promise.all([metricsServer && closeNow(metricsServer), bus.drain()]);
+  await Promise.all([metricsServer && closeGracefully(metricsServer, 0), bus.drain()]);
 });

@@ -10,6 +10,9 @@ import { transportModeSchema, type TransportMode } from './transport.ts';
 import { DEFAULT_RETENTION_MS } from '../storage/retention.ts';
 
 // Exported for docs/configuration.test.ts, which holds the guide and .env.example to these keys.
+/** Webhook attempts in flight at once, by default (PUBLISHER_MAX_IN_FLIGHT). */
+export const DEFAULT_MAX_IN_FLIGHT = 256;
+
 export const schema = z
   .object({
     // Comma-separated for failover between gateway replicas: each retry goes to the next URL.
@@ -28,7 +31,7 @@ export const schema = z
     // Names this instance's claims on a shared outbox; a restart under the same id resumes at once.
     PUBLISHER_INSTANCE_ID: env.optionalString(),
     // Thousands of events/s through a gateway answering in a few ms, with room for slow attempts.
-    PUBLISHER_MAX_IN_FLIGHT: env.positiveInt(256),
+    PUBLISHER_MAX_IN_FLIGHT: env.positiveInt(DEFAULT_MAX_IN_FLIGHT),
     // POST /events requests read or waiting for their outbox commit; one more gets 503 + Retry-After.
     // 1,000 is 0.4 s of the 2,500/s ceiling: a store that far behind is overloaded, not slow.
     PUBLISHER_API_MAX_WAITING: env.positiveInt(1000),

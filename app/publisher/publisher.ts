@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { watchFile } from '../storage/file-guard.ts';
 import { DEFAULT_RETENTION_MS, sweepIntervalMs } from '../storage/retention.ts';
-import { retentionSweeper } from '../storage/retention-sweep.ts';
+import { type RetentionSweeper, retentionSweeper } from '../storage/retention-sweep.ts';
 import { EVENT_SOURCE, type EventEnvelope, validateEvent, type ValidationFailure } from '../events/envelope.ts';
 import { createLogger, type Logger } from '../telemetry/logger.ts';
 import { currentTraceHeaders } from '../telemetry/trace-context.ts';
@@ -88,8 +88,7 @@ export function createWebhookPublisher<Tx>(options: WebhookPublisherOptions<Tx>)
   let loop: DeliveryLoop | undefined;
   let stopWatching: (() => Promise<void>) | undefined;
   let countTimer: NodeJS.Timeout | undefined;
-  let retentionTimer: NodeJS.Timeout | undefined;
-  let dualPathSweeper: ReturnType<typeof retentionSweeper> | undefined;
+  let dualPathSweeper: RetentionSweeper | undefined;
   const dualPathRetentionMs = options.dualPathRetentionMs ?? DEFAULT_RETENTION_MS;
   // Bounded batches, so a long-neglected table never holds the store in one huge delete.
   const pruneDualPath = async () => (await store.pruneDualPath(now() - dualPathRetentionMs, 2000)) === 2000;
@@ -173,19 +172,14 @@ export function createWebhookPublisher<Tx>(options: WebhookPublisherOptions<Tx>)
       await refreshCounts();
       countTimer = setInterval(refreshCounts, 1000);
       countTimer.unref();
-      const sweeper = retentionSweeper(pruneDualPath);
-      dualPathSweeper = sweeper;
-      retentionTimer = setInterval(
-        () =>
-          sweeper.sweep().catch((err: Error) => logger.warn({ err: err.message }, 'dual-path retention sweep failed; next sweep retries')),
-        sweepIntervalMs(dualPathRetentionMs),
-      );
-      retentionTimer.unref();
+      dualPathSweeper = retentionSweeper(pruneDualPath, {
+        everyMs: sweepIntervalMs(dualPathRetentionMs),
+        onError: (err) => logger.warn({ err: err.message }, 'dual-path retention sweep failed; next sweep retries'),
+      });
     },
     /** Stops taking new work, waits for attempts in flight to be recorded, closes the transports. */
     async stop(): Promise<void> {
       clearInterval(countTimer);
-      clearInterval(retentionTimer);
       await dualPathSweeper?.stop();
       stopFileWatch?.();
       stopFileWatch = undefined;

@@ -1,6 +1,17 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
-import { retentionSweeper } from './retention-sweep.ts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type RetentionSweeper, retentionSweeper as startSweeper } from './retention-sweep.ts';
+
+// The timer is not what these tests are about: an hour never comes, and each sweeper is stopped.
+const sweepers: RetentionSweeper[] = [];
+const retentionSweeper = (deleteBatch: () => boolean | Promise<boolean>) => {
+  const sweeper = startSweeper(deleteBatch, { everyMs: 3600_000, onError: () => undefined });
+  sweepers.push(sweeper);
+  return sweeper;
+};
+afterEach(async () => {
+  await Promise.all(sweepers.splice(0).map((s) => s.stop()));
+});
 
 /** A table of `rows` old rows that a batch deletes `limit` of at a time. */
 function oldRows(rows: number, limit: number) {
@@ -75,5 +86,26 @@ describe('retention sweep', () => {
     expect(table.batches).toBe(1);
     await sweeper.sweep();
     expect(table.batches).toBe(1);
+  });
+
+  it('sweeps on its timer, and reports a failed sweep without stopping the next', async () => {
+    let calls = 0;
+    const errors: string[] = [];
+    const sweeper = startSweeper(
+      () => {
+        calls++;
+        if (calls === 1) throw new Error('database is locked');
+        return false;
+      },
+      { everyMs: 20, onError: (err) => errors.push(err.message) },
+    );
+    sweepers.push(sweeper);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(errors).toEqual(['database is locked']);
+    expect(calls).toBeGreaterThanOrEqual(2);
+    await sweeper.stop();
+    const after = calls;
+    await new Promise((r) => setTimeout(r, 60));
+    expect(calls).toBe(after);
   });
 });

@@ -8,6 +8,7 @@ import { lineChart } from '../../observability/charts/svg-chart.ts';
 import { buddyEvent } from '../load/event-factory.ts';
 import { runOpenModel } from '../load/open-model.ts';
 import { createEvent } from '../load/publisher-client.ts';
+import { DEFAULT_MAX_IN_FLIGHT } from '../../app/publisher/config.ts';
 import { startStack } from '../stack/stack.ts';
 import { sampleStack } from './sample.ts';
 import { judgeSoak, type SoakSample, type SoakVerdict } from './verdict.ts';
@@ -34,8 +35,6 @@ proves the retention rule holds instead of calling a table that is still filling
 `;
 
 const LOAD_MAX_IN_FLIGHT = 500;
-/** The publisher's default PUBLISHER_MAX_IN_FLIGHT (app/publisher/config.ts): webhook requests at once. */
-const PUBLISHER_MAX_IN_FLIGHT = 256;
 
 /** "90s", "5m", "24h", "1500ms" -> milliseconds. */
 export function parseDuration(text: string): number {
@@ -117,7 +116,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       ratePerSecond: options.ratePerSecond,
       // The publisher holds the load generator's requests and its own to the gateway, whose other
       // end is the gateway's: both pools swing with any stall (seen: +200 fds in 2 s, then back).
-      socketPools: { publisher: LOAD_MAX_IN_FLIGHT + PUBLISHER_MAX_IN_FLIGHT, gateway: PUBLISHER_MAX_IN_FLIGHT },
+      socketPools: { publisher: LOAD_MAX_IN_FLIGHT + DEFAULT_MAX_IN_FLIGHT, gateway: DEFAULT_MAX_IN_FLIGHT },
     });
     return {
       options: {
